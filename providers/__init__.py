@@ -1,0 +1,36 @@
+"""regwire's bottom layer: providers for registered callables and the config compiler.
+
+Depends on ``dependency_injector`` only; knows nothing of registries, files or torch.
+"""
+
+from ._compile import (
+    RESERVED_KEYS,
+    Keys,
+    NodeInfo,
+    Resolver,
+    compile_config,
+    copy_plain,
+    describe_target,
+    is_node,
+    node_at,
+)
+from ._errors import BuildError, RegwireError, describe_path, join_path
+from ._nodes import provider_for, replacement_provider
+
+__all__ = [
+    "RESERVED_KEYS",
+    "BuildError",
+    "Keys",
+    "NodeInfo",
+    "RegwireError",
+    "Resolver",
+    "compile_config",
+    "copy_plain",
+    "describe_path",
+    "describe_target",
+    "is_node",
+    "join_path",
+    "node_at",
+    "provider_for",
+    "replacement_provider",
+]
