@@ -1,0 +1,18 @@
+"""regwire's middle layer: registries (dependency-injection containers) and configs.
+
+Depends on ``providers`` only; never imports torch or ``runner``.
+"""
+
+from providers import node_at
+
+from ._errors import BuildError, ConfigError, RegistryError, RegwireError
+from ._registry import Registry
+
+__all__ = [
+    "BuildError",
+    "ConfigError",
+    "Registry",
+    "RegistryError",
+    "RegwireError",
+    "node_at",
+]

@@ -1,0 +1,372 @@
+"""Registry: a dependency-injection container of named providers.
+
+Each registered callable is stored beside a dependency-injector provider that calls it. Looking
+up returns the callable; building compiles a config into a tree of those providers and calls
+it, so overriding a registered provider changes every later build, nested builds included.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import inspect
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import MappingProxyType
+from typing import Any, TypeVar, overload
+
+from dependency_injector import providers as di
+
+from providers import (
+    compile_config,
+    describe_target,
+    provider_for,
+    replacement_provider,
+)
+
+from ._errors import RegistryError, did_you_mean
+from ._scope import ancestors, find_scope, infer_scope
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Registry:
+    """A named container of callables, each stored as a dependency-injector provider.
+
+    Args:
+        name: What the registry holds (``"model"``), used in messages.
+        parent: The registry that lookups fall back to; this one becomes its child.
+        scope: The name of this registry in its tree; inferred when omitted (see
+            :mod:`container._scope` for the rule).
+        locations: Modules to import, once, the first time a lookup misses, so that their
+            ``register_module`` decorators run.
+        allow_import: Resolve ``type: "package.module.Name"`` by importing it when no
+            registry has that name. Off by default, because it lets a config import and call
+            anything (``os.system``); turn it on only for configs you trust.
+
+    Example:
+        >>> MODELS = Registry("model", scope="demo")
+        >>> @MODELS.register_module()
+        ... class Linear:
+        ...     def __init__(self, width: int) -> None:
+        ...         self.width = width
+        >>> MODELS.build({"type": "Linear", "width": 3}).width
+        3
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        parent: Registry | None = None,
+        scope: str | None = None,
+        locations: Sequence[str] = (),
+        allow_import: bool = False,
+    ) -> None:
+        self._name = name
+        self._scope = scope if scope is not None else infer_scope(name, stacklevel=1)
+        self._parent = parent
+        self._children: dict[str, Registry] = {}
+        self._modules: dict[str, Callable[..., Any]] = {}
+        self._providers: dict[str, di.Provider[Any]] = {}
+        self._pending_locations = list(locations)
+        self._locations = tuple(locations)
+        self._allow_import = allow_import
+        self._lock = threading.RLock()
+        if parent is not None:
+            parent._adopt(self)
+
+    # -- the tree -----------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def scope(self) -> str:
+        return self._scope
+
+    @property
+    def parent(self) -> Registry | None:
+        return self._parent
+
+    @property
+    def children(self) -> dict[str, Registry]:
+        """The child registries by scope (a copy)."""
+        return dict(self._children)
+
+    @property
+    def root(self) -> Registry:
+        *_, root = ancestors(self)
+        return root
+
+    @property
+    def locations(self) -> tuple[str, ...]:
+        return self._locations
+
+    def _adopt(self, child: Registry) -> None:
+        with self._lock:
+            if child.scope in self._children:
+                raise RegistryError(
+                    f"registry {self._name!r} already has a child of scope {child.scope!r}; "
+                    "give the new registry another scope"
+                )
+            self._children[child.scope] = child
+
+    # -- registering --------------------------------------------------------------------
+
+    @overload
+    def register_module(
+        self, name: str | Sequence[str] | None = None, force: bool = False, *, module: F
+    ) -> F: ...
+    @overload
+    def register_module(
+        self, name: str | Sequence[str] | None = None, force: bool = False, module: None = None
+    ) -> Callable[[F], F]: ...
+    def register_module(
+        self,
+        name: str | Sequence[str] | None = None,
+        force: bool = False,
+        module: F | None = None,
+    ) -> F | Callable[[F], F]:
+        """Register a callable, as a decorator or directly.
+
+        Args:
+            name: The name, or a list of names (aliases); defaults to ``module.__name__``.
+            force: Replace a callable already registered under the name.
+            module: The callable; when given, it is registered and returned.
+
+        Returns:
+            ``module`` when it is given, otherwise a decorator that registers its argument.
+
+        Raises:
+            TypeError: ``name`` is not a str or a list of str, ``force`` is not a bool,
+                ``module`` is not callable, or a ``functools.partial`` comes without a name.
+            RegistryError: The name is taken and ``force`` is false.
+        """
+        if not isinstance(force, bool):
+            raise TypeError(f"force must be a bool, got {force!r}")
+        names = _check_names(name)
+        if module is not None:
+            self._register(module, names, force)
+            return module
+
+        def decorator(target: F) -> F:
+            self._register(target, names, force)
+            return target
+
+        return decorator
+
+    def _register(self, module: Any, names: list[str] | None, force: bool) -> None:
+        if not callable(module):
+            raise TypeError(f"only callables can be registered, got {module!r}")
+        if names is None:
+            if isinstance(module, functools.partial):
+                raise TypeError(
+                    f"a functools.partial has no __name__; register {module!r} with a name"
+                )
+            names = [module.__name__]
+        with self._lock:
+            if not force:
+                for key in names:
+                    if key in self._modules:
+                        existing = self._modules[key]
+                        raise RegistryError(
+                            f"{key!r} is already registered in {self._describe()} by "
+                            f"{describe_target(existing)} (defined at {_origin(existing)}); "
+                            "pass force=True to replace it",
+                            config_path=None,
+                        )
+            for key in names:
+                self._modules[key] = module
+                self._providers[key] = provider_for(module)
+
+    # -- looking up ---------------------------------------------------------------------
+
+    def get(self, key: str) -> Callable[..., Any] | None:
+        """Return the callable registered as ``key``, or None.
+
+        ``Name`` is searched in this registry, then its parents. ``scope.Name`` (at any depth:
+        ``hound.little_hound.Dachshund``) is searched in the registry of that scope: this one,
+        a child, or one reached through the root.
+        """
+        found = self._lookup(key)
+        return None if found is None else found[1]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._lookup(key) is not None
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._modules))
+
+    @property
+    def module_dict(self) -> Mapping[str, Callable[..., Any]]:
+        """This registry's own callables by name (read-only)."""
+        return MappingProxyType(self._modules)
+
+    @property
+    def providers(self) -> Mapping[str, di.Provider[Any]]:
+        """This registry's own providers by name (read-only).
+
+        Override one (``registry.providers["Norm"].override(...)``) to change every later
+        build that uses that name; :meth:`override` does it for a ``with`` block.
+        """
+        return MappingProxyType(self._providers)
+
+    def _lookup(self, key: str) -> tuple[di.Provider[Any], Callable[..., Any]] | None:
+        if "." in key:
+            scope, rest = key.split(".", 1)
+            registry = find_scope(self, scope)
+            if registry is not None:
+                found = registry._lookup(rest)
+                if found is not None:
+                    return found
+        for registry in ancestors(self):
+            module = registry._modules.get(key)
+            if module is not None:
+                return registry._providers[key], module
+        if any(registry._pending_locations for registry in ancestors(self)):
+            for registry in ancestors(self):
+                registry._import_locations()
+            return self._lookup(key)
+        if self._allow_import and "." in key:
+            return _import_target(key)
+        return None
+
+    def _import_locations(self) -> None:
+        with self._lock:  # held while importing, so a racing lookup waits for the names
+            pending, self._pending_locations = self._pending_locations, []
+            for location in pending:
+                importlib.import_module(location)
+
+    def _resolve(self, type_name: str, scope: str | None, config_path: str) -> di.Provider[Any]:
+        """Find the provider for a config's ``type``; the compiler's resolve callback."""
+        found = None
+        if scope is not None and scope != self._scope and "." not in type_name:
+            found = self._lookup(f"{scope}.{type_name}")
+        if found is None:
+            found = self._lookup(type_name)
+        if found is None:
+            raise self._unknown(type_name, config_path)
+        return found[0]
+
+    def _unknown(self, key: str, config_path: str) -> RegistryError:
+        visible = {name for registry in ancestors(self) for name in registry._modules}
+        where = f"{config_path!r}: " if config_path else ""
+        hint = did_you_mean(key.rsplit(".", 1)[-1], visible)
+        if not hint and "." in key and not self._allow_import:
+            hint = (
+                "; dotted import paths are not resolved unless the registry is created "
+                "with allow_import=True"
+            )
+        return RegistryError(
+            f"{where}{key!r} is not registered in {self._describe()}{hint}",
+            config_path=config_path or None,
+        )
+
+    def _describe(self) -> str:
+        return f"registry {self._name!r} (scope {self._scope!r})"
+
+    # -- building -----------------------------------------------------------------------
+
+    def provider(self, cfg: Mapping[str, Any], **default_args: Any) -> di.Provider[Any]:
+        """Compile a config into a provider tree without calling it.
+
+        Each node is a provider that calls the registered provider of its ``type`` with the
+        node's values; nested nodes are nested providers. Every call of the tree builds a
+        fresh object graph, and overrides of registered providers, or of any node
+        (:func:`providers.node_at`), take effect at the next call.
+
+        Raises:
+            RegistryError: A ``type`` is not registered (the message names its config path).
+            BuildError: A node has no ``type`` or a malformed reserved key.
+        """
+        return compile_config(cfg, self._resolve, default_args=default_args)
+
+    def build(self, cfg: Any, **default_args: Any) -> Any:
+        """Build the object a config describes, nested components first.
+
+        Every mapping with a ``type`` key, at any depth, is built with this registry (and its
+        parents and scoped names). ``default_args`` fill keys ``cfg`` lacks. ``cfg`` is never
+        changed. A value that is not a mapping is returned as it is.
+
+        Raises:
+            RegistryError: A ``type`` is not registered.
+            BuildError: A node has no ``type``, or a callable rejected its arguments (the
+                original exception is the ``__cause__``).
+        """
+        if not isinstance(cfg, Mapping):
+            return cfg
+        return self.provider(cfg, **default_args)()
+
+    @contextmanager
+    def override(self, name: str, replacement: Any) -> Iterator[None]:
+        """Make every build of ``name`` inside the block use ``replacement``.
+
+        ``replacement`` is a class or function (called with the node's arguments), a
+        provider, or a ready object (returned as it is). The override is removed on exit,
+        also when the block raises; blocks nest.
+        """
+        found = self._lookup(name)
+        if found is None:
+            raise self._unknown(name, "")
+        provider = found[0]
+        provider.override(replacement_provider(replacement))
+        try:
+            yield
+        finally:
+            provider.reset_last_overriding()
+
+    def __repr__(self) -> str:
+        rows = [(name, describe_target(module)) for name, module in self._modules.items()]
+        width = max([len("name"), *(len(name) for name, _ in rows)])
+        lines = [f"Registry {self._name!r} (scope {self._scope!r}, {len(rows)} entries)"]
+        lines.append(f"  {'name':<{width}}  object")
+        lines.extend(f"  {name:<{width}}  {target}" for name, target in rows)
+        return "\n".join(lines)
+
+
+def _check_names(name: object) -> list[str] | None:
+    if name is None:
+        return None
+    if isinstance(name, str):
+        names: Iterable[object] = [name]
+    elif isinstance(name, list | tuple):
+        names = name
+    else:
+        raise TypeError(f"name must be None, a str or a list of str, got {name!r}")
+    checked = []
+    for item in names:
+        if not isinstance(item, str):
+            raise TypeError(f"name must be None, a str or a list of str, got {name!r}")
+        if not item or "." in item:
+            raise ValueError(
+                f"invalid name {item!r}: names are non-empty and have no '.', which "
+                "separates scopes"
+            )
+        checked.append(item)
+    return checked
+
+
+def _origin(obj: Any) -> str:
+    """Where a callable was defined, as ``file:line``, or its module."""
+    target = obj.func if isinstance(obj, functools.partial) else obj
+    try:
+        lines = inspect.getsourcelines(target)
+        return f"{inspect.getsourcefile(target)}:{lines[1]}"
+    except (OSError, TypeError):
+        return str(getattr(target, "__module__", "an unknown module"))
+
+
+def _import_target(key: str) -> tuple[di.Provider[Any], Callable[..., Any]] | None:
+    """Import ``package.module.Name`` (only for registries created with allow_import)."""
+    module_name, _, attribute = key.rpartition(".")
+    try:
+        target = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError):
+        return None
+    return (provider_for(target), target) if callable(target) else None
