@@ -118,9 +118,7 @@ def compile_config(
         BuildError: The node has no ``type`` or a reserved key has a wrong value.
         RegwireError: ``resolve`` did not find a name.
     """
-    if default_args:
-        cfg = {**default_args, **cfg}
-    return _Compiler(resolve).node(cfg, path, scope)
+    return _Compiler(resolve).node(cfg, path, scope, default_args or {})
 
 
 class _Compiler:
@@ -129,7 +127,19 @@ class _Compiler:
     def __init__(self, resolve: Resolver) -> None:
         self._resolve = resolve
 
-    def node(self, cfg: Mapping[str, Any], path: str, scope: str | None) -> providers.Provider[Any]:
+    def node(
+        self,
+        cfg: Mapping[str, Any],
+        path: str,
+        scope: str | None,
+        default_args: Mapping[str, Any] | None = None,
+    ) -> providers.Provider[Any]:
+        constants: dict[str, Any] = {}
+        if default_args:
+            # Defaults are live values (parameters, datasets): passed as they are, never built.
+            missing = {key: value for key, value in default_args.items() if key not in cfg}
+            constants = {key: value for key, value in missing.items() if key not in RESERVED_KEYS}
+            cfg = {**cfg, **{key: value for key, value in missing.items() if key in RESERVED_KEYS}}
         if Keys.TYPE not in cfg:
             raise BuildError(
                 f"config {describe_path(path)!r} has no 'type' key, so there is nothing to "
@@ -164,6 +174,7 @@ class _Compiler:
                 )
             child = join_path(path, key)
             kwargs[key] = self.value(value, child, scope) if recursive else _fresh(value)
+        kwargs.update(constants)
         if partial:
             return providers.Callable(_bind_partial, info, target, **kwargs)
         return providers.Callable(_invoke, info, target, **kwargs)
@@ -183,7 +194,10 @@ class _Compiler:
             items_ = [
                 self.value(item, join_path(path, index), scope) for index, item in enumerate(value)
             ]
-            listed: providers.Provider[Any] = providers.List(*items_)
+            # An empty List provider returns (), so an empty list gets its own provider.
+            listed: providers.Provider[Any] = (
+                providers.List(*items_) if items_ else providers.Callable(list)
+            )
             if isinstance(value, tuple):
                 listed = providers.Callable(tuple, listed)
             return listed
