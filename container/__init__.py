@@ -5,7 +5,7 @@ Depends on ``providers`` only; never imports torch or ``runner``.
 
 from providers import node_at
 
-from ._errors import BuildError, ConfigError, RegistryError, RegwireError
+from ._errors import BuildError, ConfigError, RegistryError, RegwireError, did_you_mean, nearest
 from ._registry import Registry
 
 __all__ = [
@@ -14,5 +14,7 @@ __all__ = [
     "Registry",
     "RegistryError",
     "RegwireError",
+    "did_you_mean",
+    "nearest",
     "node_at",
 ]
