@@ -1,0 +1,42 @@
+"""regwire's training layer: hooks, loops, the Runner and the training container."""
+
+from ._dispatch import HookError, HookSignatureError
+from ._hook import Hook, Priority, get_priority
+from ._registries import (
+    DATA_SAMPLERS,
+    DATASETS,
+    EVALUATOR,
+    FUNCTIONS,
+    HOOKS,
+    LOOPS,
+    METRICS,
+    MODELS,
+    OPTIM_WRAPPERS,
+    OPTIMIZERS,
+    PARAM_SCHEDULERS,
+    REGISTRIES,
+    ROOT,
+    TRANSFORMS,
+)
+
+__all__ = [
+    "DATASETS",
+    "DATA_SAMPLERS",
+    "EVALUATOR",
+    "FUNCTIONS",
+    "HOOKS",
+    "LOOPS",
+    "METRICS",
+    "MODELS",
+    "OPTIMIZERS",
+    "OPTIM_WRAPPERS",
+    "PARAM_SCHEDULERS",
+    "REGISTRIES",
+    "ROOT",
+    "TRANSFORMS",
+    "Hook",
+    "HookError",
+    "HookSignatureError",
+    "Priority",
+    "get_priority",
+]

@@ -1,0 +1,218 @@
+"""Per-stage dispatch tables, settled once when hooks are registered.
+
+Like pluggy's ``_multicall``, calling a stage is one loop over a precomputed tuple: the hooks
+are sorted by priority and filtered to those whose class overrides the stage when the table
+is built, and each method's signature is checked then, not when it fires.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from container import RegwireError, did_you_mean
+
+from ._hook import HELPERS, STAGES, Hook, Priority, get_priority, hook_names
+
+
+class HookError(RuntimeError):
+    """A hook raised while the runner called one of its stages; the original is ``__cause__``.
+
+    Attributes:
+        hook: The hook's name (its class name, ``#2`` for a second one of a class).
+        stage: The stage that was running (``after_train_iter``).
+    """
+
+    def __init__(self, message: str, *, hook: str, stage: str) -> None:
+        super().__init__(message)
+        self.hook = hook
+        self.stage = stage
+
+
+class HookSignatureError(RegwireError, TypeError):
+    """A hook's stage method does not accept the arguments the stage passes."""
+
+
+@attrs.frozen
+class HookImpl:
+    """One hook's method for one stage."""
+
+    name: str
+    hook: object
+    method: Callable[..., Any]
+
+
+def call_stage(
+    stage: str, impls: Sequence[HookImpl], runner: object, kwargs: Mapping[str, Any]
+) -> None:
+    """Call each implementation of ``stage`` in order with ``runner`` and ``kwargs``.
+
+    Raises:
+        HookError: An implementation raised; the message names the hook and the stage.
+    """
+    for impl in impls:
+        try:
+            impl.method(runner, **kwargs)
+        except Exception as exc:
+            raise HookError(
+                f"hook {impl.name} failed in {stage}: {type(exc).__name__}: {exc}",
+                hook=impl.name,
+                stage=stage,
+            ) from exc
+
+
+def sort_hooks(hooks: Iterable[object]) -> list[object]:
+    """Sort hooks by priority, stably: equal priorities keep their order.
+
+    Raises:
+        ValueError: A hook's ``priority`` is not a valid priority (the message names it).
+    """
+
+    def key(hook: object) -> int:
+        try:
+            return get_priority(getattr(hook, "priority", 50))
+        except ValueError as exc:
+            raise ValueError(f"hook {type(hook).__name__}: {exc}") from None
+
+    return sorted(hooks, key=key)
+
+
+def overrides(hook: object, stage: str) -> bool:
+    """Tell whether ``hook``'s class implements ``stage`` itself, or the helper it forwards to.
+
+    Objects that are not :class:`Hook` instances implement whatever stage methods they have.
+    """
+    own = getattr(type(hook), stage, None)
+    if own is None:
+        return False
+    if not isinstance(hook, Hook):
+        return True
+    if own is not getattr(Hook, stage):
+        return True
+    helper = HELPERS.get(stage)
+    return helper is not None and getattr(type(hook), helper) is not getattr(Hook, helper)
+
+
+def check_signature(name: str, method: Callable[..., Any], stage: str) -> None:
+    """Check that ``method(runner, **stage_kwargs)`` binds.
+
+    Raises:
+        HookSignatureError: Naming the hook, the stage and the parameter that does not fit.
+    """
+    passed = STAGES[stage]
+    try:
+        signature = inspect.signature(method)
+    except (TypeError, ValueError):  # builtins without a signature: trust them
+        return
+    try:
+        signature.bind(None, **dict.fromkeys(passed))
+        return
+    except TypeError as exc:
+        problem = _explain(signature, passed) or str(exc)
+    where = _origin(method)
+    raise HookSignatureError(
+        f"hook {name}: {stage}{signature} does not fit the stage, which passes "
+        f"(runner{''.join(', ' + arg for arg in passed)}): {problem}"
+        + (f" [{where}]" if where else "")
+    )
+
+
+def _explain(signature: inspect.Signature, passed: Sequence[str]) -> str:
+    params = list(signature.parameters.values())
+    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params)
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not positional and not any(p.kind is p.VAR_POSITIONAL for p in params):
+        return "it takes no positional parameter for 'runner'"
+    for param in params[1:] if positional and params[0] is positional[0] else params:
+        required = param.default is param.empty and param.kind not in (
+            param.VAR_POSITIONAL,
+            param.VAR_KEYWORD,
+        )
+        if required and param.name not in passed:
+            hint = did_you_mean(param.name, passed)
+            return f"parameter {param.name!r} is never passed{hint}"
+        if param.kind is param.POSITIONAL_ONLY and param.name in passed:
+            return f"parameter {param.name!r} is positional-only, but it is passed by keyword"
+    if not takes_kwargs:
+        names = {p.name for p in params}
+        for arg in passed:
+            if arg not in names:
+                return f"it has no parameter {arg!r} (nor **kwargs)"
+    return ""
+
+
+def _origin(method: Callable[..., Any]) -> str:
+    function = getattr(method, "__func__", method)
+    code = getattr(function, "__code__", None)
+    return f"{code.co_filename}:{code.co_firstlineno}" if code is not None else ""
+
+
+@attrs.frozen
+class DispatchTable:
+    """The hooks of each stage, in the order they run.
+
+    Build it with :meth:`from_hooks`; :meth:`call` is the only thing done per event.
+    """
+
+    hooks: tuple[object, ...]
+    names: tuple[str, ...]
+    stages: Mapping[str, tuple[HookImpl, ...]]
+
+    @classmethod
+    def from_hooks(cls, hooks: Iterable[object]) -> DispatchTable:
+        """Sort ``hooks`` by priority (stably), check their signatures and tabulate them.
+
+        Hooks are named by class in the order given (see :func:`hook_names`), so a
+        hook keeps its name when priorities change.
+
+        Raises:
+            ValueError: A hook has an invalid priority.
+            HookSignatureError: A stage method does not accept the stage's arguments.
+        """
+        given = list(hooks)
+        named = dict(zip(map(id, given), hook_names(given), strict=True))
+        ordered = sort_hooks(given)
+        names = [named[id(hook)] for hook in ordered]
+        stages: dict[str, tuple[HookImpl, ...]] = {}
+        for stage in STAGES:
+            impls = []
+            for name, hook in zip(names, ordered, strict=True):
+                if overrides(hook, stage):
+                    method = getattr(hook, stage)
+                    check_signature(name, method, stage)
+                    impls.append(HookImpl(name, hook, method))
+            stages[stage] = tuple(impls)
+        return cls(tuple(ordered), tuple(names), stages)
+
+    def call(self, stage: str, runner: object, kwargs: Mapping[str, Any]) -> None:
+        """Call the hooks of ``stage``.
+
+        Raises:
+            ValueError: ``stage`` is not one of the 22 stages.
+            HookError: A hook raised.
+        """
+        try:
+            impls = self.stages[stage]
+        except KeyError:
+            raise ValueError(f"unknown hook stage {stage!r}{did_you_mean(stage, STAGES)}") from None
+        call_stage(stage, impls, runner, kwargs)
+
+    def format(self) -> str:
+        """Return the table as text: each stage with its hooks and their priorities."""
+        lines = []
+        for stage, impls in self.stages.items():
+            if impls:
+                lines.append(f"{stage}:")
+                lines.extend(f"  ({_priority_name(impl.hook):<12}) {impl.name}" for impl in impls)
+        return "\n".join(lines) if lines else "(no hooks)"
+
+
+def _priority_name(hook: object) -> str:
+    value = get_priority(getattr(hook, "priority", 50))
+    try:
+        return Priority(value).name
+    except ValueError:
+        return str(value)
