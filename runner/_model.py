@@ -1,0 +1,184 @@
+"""BaseModel: the model interface the loops drive, as in MMEngine.
+
+A model computes its losses and predictions in ``forward`` (``mode`` chooses which), and the
+step methods turn one batch from the dataloader into one optimization step (``train_step``) or
+one batch of predictions (``val_step``, ``test_step``). The step methods live on the module, so
+a model wrapped in ``DistributedDataParallel`` is driven through ``wrapper.module``.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import torch
+from torch import nn
+
+if TYPE_CHECKING:
+    from ._optim import OptimWrapper
+
+ForwardMode = Literal["tensor", "loss", "predict"]
+
+LOSS_KEY = "loss"
+"""Every entry of the loss dict whose key contains this string is added to the total loss."""
+
+
+def move_to_device(data: Any, device: torch.device) -> Any:
+    """Move every tensor in ``data`` (nested dicts, lists and tuples) to ``device``.
+
+    Containers are rebuilt with the same type (dict subclasses and named tuples included;
+    other mappings become dicts); other values are kept.
+    """
+    if isinstance(data, torch.Tensor):
+        return data.to(device, non_blocking=True)
+    if isinstance(data, Mapping):
+        moved = {key: move_to_device(value, device) for key, value in data.items()}
+        if isinstance(data, dict) and type(data) is not dict:  # OrderedDict, ConfigDict, ...
+            same = copy.copy(data)
+            same.update(moved)
+            return same
+        return moved
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return type(data)(*(move_to_device(item, device) for item in data))
+    if isinstance(data, list | tuple):
+        return type(data)(move_to_device(item, device) for item in data)
+    return data
+
+
+def parse_losses(losses: Mapping[str, Any]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Sum the losses a model returned into one loss, and collect the values to log.
+
+    Args:
+        losses: What ``forward(..., mode="loss")`` returned: names to tensors (or lists of
+            tensors, which are averaged one by one and added). Entries whose name contains
+            ``"loss"`` make up the total; the others (``accuracy``) are only logged.
+
+    Returns:
+        The total loss (with its graph) and the logged values, detached, with the total first
+        under ``"loss"``.
+
+    Raises:
+        TypeError: A value is neither a tensor nor a list of tensors.
+        ValueError: No entry is a loss.
+    """
+    log_vars: dict[str, torch.Tensor] = {}
+    total: torch.Tensor | None = None
+    for name, value in losses.items():
+        if isinstance(value, torch.Tensor):
+            reduced = value.mean()
+        elif isinstance(value, Sequence) and all(isinstance(v, torch.Tensor) for v in value):
+            reduced = torch.stack([v.mean() for v in value]).sum()
+        else:
+            raise TypeError(f"the loss dict entry {name!r} must be a tensor or a list of tensors")
+        if LOSS_KEY in name:
+            total = reduced if total is None else total + reduced
+        log_vars[name] = reduced.detach()
+    if total is None:
+        raise ValueError(
+            f"forward(mode='loss') returned no entry whose name contains {LOSS_KEY!r} "
+            f"(keys: {sorted(losses)})"
+        )
+    return total, {LOSS_KEY: total.detach(), **log_vars}
+
+
+class BaseModel(nn.Module):
+    """A model the runner can train, validate and test.
+
+    Subclasses implement :meth:`forward`. The runner calls the step methods with one batch
+    from a dataloader: a dict batch is passed to ``forward`` as keyword arguments, a tuple or
+    list batch positionally, after its tensors are moved to the model's device.
+
+    Args:
+        data_preprocessor: Optional callable ``(batch, training) -> batch`` run on each batch
+            after it is moved to the device (normalization, augmentation on the device). A
+            module is registered as a submodule, so it moves with the model.
+
+    Example:
+        >>> class Net(BaseModel):
+        ...     def __init__(self) -> None:
+        ...         super().__init__()
+        ...         self.linear = nn.Linear(2, 1)
+        ...     def forward(self, x, y=None, mode="tensor"):
+        ...         out = self.linear(x)
+        ...         if mode == "loss":
+        ...             return {"loss": ((out - y) ** 2).mean()}
+        ...         return out
+        >>> Net().val_step((torch.zeros(4, 2),)).shape
+        torch.Size([4, 1])
+    """
+
+    def __init__(self, data_preprocessor: Callable[[Any, bool], Any] | None = None) -> None:
+        super().__init__()
+        self.data_preprocessor = data_preprocessor
+
+    @abstractmethod
+    def forward(self, *inputs: Any, mode: ForwardMode = "tensor", **kwargs: Any) -> Any:
+        """Run the model.
+
+        Args:
+            *inputs: The batch, positionally (a tuple or list batch).
+            mode: ``"loss"`` returns a dict of losses (tensors; keys containing ``"loss"`` are
+                summed into the total), ``"predict"`` returns predictions for the evaluator's
+                metrics, ``"tensor"`` returns raw outputs (logits).
+            **kwargs: The batch, by name (a dict batch).
+        """
+
+    @property
+    def device(self) -> torch.device:
+        """The device of the model's first parameter or buffer (the CPU if it has none)."""
+        for param in self.parameters():
+            return param.device
+        for buffer in self.buffers():
+            return buffer.device
+        return torch.device("cpu")
+
+    def prepare_batch(self, data: Any, training: bool = False) -> Any:
+        """Move a batch to the model's device and run the data preprocessor, if any."""
+        data = move_to_device(data, self.device)
+        if self.data_preprocessor is not None:
+            data = self.data_preprocessor(data, training)
+        return data
+
+    def run_forward(self, data: Any, mode: ForwardMode) -> Any:
+        """Call the model on a prepared batch: a dict by keyword, a tuple or list by position."""
+        if isinstance(data, Mapping):
+            return self(**data, mode=mode)
+        if isinstance(data, list | tuple):
+            return self(*data, mode=mode)
+        return self(data, mode=mode)
+
+    def parse_losses(
+        self, losses: Mapping[str, Any]
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Sum the losses into one and collect the logged values (see :func:`parse_losses`)."""
+        return parse_losses(losses)
+
+    def train_step(self, data: Any, optim_wrapper: OptimWrapper) -> dict[str, torch.Tensor]:
+        """Run one training step: forward in loss mode, sum the losses, update the parameters.
+
+        Args:
+            data: One batch from the training dataloader.
+            optim_wrapper: Does backward, gradient clipping, the optimizer step and zeroing.
+
+        Returns:
+            The logged values, detached: ``loss`` (the total) first, then each entry of the
+            loss dict.
+        """
+        with optim_wrapper.optim_context(self):
+            data = self.prepare_batch(data, training=True)
+            losses = self.run_forward(data, mode="loss")
+        loss, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(loss)
+        return log_vars
+
+    def val_step(self, data: Any) -> Any:
+        """Return the model's predictions (``mode="predict"``) for one validation batch."""
+        with torch.no_grad():
+            return self.run_forward(self.prepare_batch(data), mode="predict")
+
+    def test_step(self, data: Any) -> Any:
+        """Return the model's predictions (``mode="predict"``) for one test batch."""
+        with torch.no_grad():
+            return self.run_forward(self.prepare_batch(data), mode="predict")

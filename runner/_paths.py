@@ -1,0 +1,72 @@
+"""Build a config section with a registry, naming errors by the section's full config path.
+
+A registry names the place of a mistake relative to the mapping it was given
+(``optimizer.type``); the runner builds sections of a larger config, so it adds the section's
+own path in front (``optim_wrapper.optimizer.type``), in this one helper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from container import Registry, RegwireError
+from providers import describe_path, join_path
+
+
+def rebase_error(exc: RegwireError, section: str) -> RegwireError:
+    """Return a copy of ``exc`` whose config path (and message) start at ``section``.
+
+    Args:
+        exc: An error raised while building a part of the config found at ``section``.
+        section: The dotted path of that part in the whole config (``optim_wrapper``).
+
+    Returns:
+        An error of the same type, with ``config_path`` joined under ``section``.
+    """
+    old = exc.config_path
+    new = join_path(section, old) if old else section
+    if old is None:
+        message = f"{section!r}: {exc.message}"
+    else:
+        old_text = repr(describe_path(old))
+        if old_text in exc.message:
+            message = exc.message.replace(old_text, repr(new), 1)
+        else:
+            message = f"{new!r}: {exc.message}"
+    try:
+        return type(exc)(message, config_path=new, source=exc.source)
+    except TypeError:  # a subclass with another constructor: keep it, fix the path
+        exc.config_path = new
+        return exc
+
+
+def raise_at(exc: RegwireError, section: str) -> NoReturn:
+    """Raise :func:`rebase_error` of ``exc``, chained to what caused it."""
+    rebased = rebase_error(exc, section)
+    if rebased is exc:
+        raise exc
+    raise rebased from (exc.__cause__ or exc)
+
+
+def build_at(registry: Registry, cfg: Any, section: str, **default_args: Any) -> Any:
+    """Build ``cfg`` with ``registry``; errors name paths under ``section``.
+
+    Args:
+        registry: The registry that knows the ``type`` names of ``cfg``.
+        cfg: A config node (a mapping with ``type``); anything else is returned as it is.
+        section: Where ``cfg`` sits in the whole config (``train_dataloader.sampler``).
+        **default_args: Arguments for keys that ``cfg`` lacks.
+
+    Returns:
+        The built object.
+
+    Raises:
+        RegwireError: The config is wrong; its ``config_path`` starts with ``section``.
+    """
+    if not isinstance(cfg, Mapping):
+        return cfg
+    try:
+        return registry.build(cfg, **default_args)
+    except RegwireError as exc:
+        raise_at(exc, section)

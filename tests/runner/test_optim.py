@@ -1,0 +1,167 @@
+"""OptimWrapper and build_optim_wrapper: steps, accumulation, clipping, config errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from container import BuildError, ConfigError, RegistryError
+from runner import OPTIMIZERS, OptimWrapper, build_optim_wrapper
+
+
+def make_model() -> nn.Linear:
+    torch.manual_seed(0)
+    return nn.Linear(3, 1)
+
+
+def loss_of(model: nn.Linear, scale: float = 1.0) -> torch.Tensor:
+    return model(torch.ones(2, 3)).sum() * scale
+
+
+def test_every_torch_optimizer_is_registered_by_name() -> None:
+    for name in ("SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "LBFGS"):
+        assert OPTIMIZERS.get(name) is getattr(torch.optim, name)
+    assert "Optimizer" not in OPTIMIZERS
+
+
+def test_build_optim_wrapper_from_config() -> None:
+    model = make_model()
+    wrapper = build_optim_wrapper(
+        model, {"optimizer": {"type": "SGD", "lr": 0.1, "momentum": 0.9}, "clip_grad": None}
+    )
+    assert type(wrapper) is OptimWrapper
+    assert isinstance(wrapper.optimizer, torch.optim.SGD)
+    assert wrapper.get_lr() == {"lr": [0.1]}
+    assert wrapper.get_momentum() == {"momentum": [0.9]}
+    params = {id(p) for p in wrapper.param_groups[0]["params"]}
+    assert params == {id(p) for p in model.parameters()}
+
+
+def test_adam_momentum_is_its_first_beta() -> None:
+    wrapper = build_optim_wrapper(make_model(), {"optimizer": {"type": "Adam", "lr": 1e-3}})
+    assert wrapper.get_momentum() == {"momentum": [0.9]}
+
+
+def test_update_params_steps_like_plain_sgd() -> None:
+    model, reference = make_model(), make_model()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.5))
+    wrapper.update_params(loss_of(model))
+    loss_of(reference).backward()
+    with torch.no_grad():
+        assert torch.allclose(model.weight, reference.weight - 0.5 * reference.weight.grad)
+    assert wrapper.inner_count == 1
+
+
+def test_accumulation_averages_gradients_and_steps_every_n() -> None:
+    model, reference = make_model(), make_model()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1.0), accumulative_counts=2)
+    start = model.weight.detach().clone()
+    wrapper.update_params(loss_of(model, 1.0))
+    assert torch.equal(model.weight, start)  # only accumulated
+    wrapper.update_params(loss_of(model, 3.0))
+    (loss_of(reference, 1.0) / 2 + loss_of(reference, 3.0) / 2).backward()
+    with torch.no_grad():
+        assert torch.allclose(model.weight, start - reference.weight.grad)
+
+
+def test_accumulation_remainder_divides_by_its_own_length() -> None:
+    model = make_model()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1.0), accumulative_counts=4)
+    wrapper.initialize_count_status(model, init_counts=0, max_counts=6)
+    losses = [wrapper.scale_loss(torch.tensor(1.0)) for _ in range(1)]
+    assert losses[0].item() == pytest.approx(0.25)
+    wrapper.initialize_count_status(model, init_counts=4, max_counts=6)
+    assert wrapper.scale_loss(torch.tensor(1.0)).item() == pytest.approx(0.5)
+    start = model.weight.detach().clone()
+    wrapper.update_params(loss_of(model))
+    assert torch.equal(model.weight, start)
+    wrapper.update_params(loss_of(model))  # the 6th and last iteration steps
+    assert not torch.equal(model.weight, start)
+
+
+def test_clip_grad_norm_limits_the_gradient() -> None:
+    model = make_model()
+    wrapper = OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=1.0), clip_grad={"max_norm": 0.1, "norm_type": 2}
+    )
+    start = [p.detach().clone() for p in model.parameters()]
+    wrapper.update_params(loss_of(model, 100.0))
+    moved = torch.cat([(p - s).flatten() for p, s in zip(model.parameters(), start, strict=True)])
+    assert moved.norm().item() == pytest.approx(0.1, rel=1e-4)
+    assert wrapper.last_grad_norm is not None
+    assert wrapper.last_grad_norm.item() > 100
+
+
+def test_clip_grad_value() -> None:
+    model = make_model()
+    wrapper = OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=1.0), clip_grad={"type": "value", "clip_value": 0.01}
+    )
+    start = model.weight.detach().clone()
+    wrapper.update_params(loss_of(model, 100.0))
+    assert torch.allclose((model.weight - start).abs(), torch.full_like(start, 0.01))
+
+
+@pytest.mark.parametrize(
+    ("clip_grad", "match"),
+    [
+        ({"max_nrom": 1.0}, r"unknown keys \['max_nrom'\]"),
+        ({"type": "l2", "max_norm": 1.0}, "clip_grad.type must be one of"),
+        ({"norm_type": 2}, "needs 'max_norm'"),
+    ],
+)
+def test_bad_clip_grad_is_named_in_the_config(clip_grad: dict[str, object], match: str) -> None:
+    cfg = {"optimizer": {"type": "SGD", "lr": 0.1}, "clip_grad": clip_grad}
+    with pytest.raises(BuildError, match=match) as info:
+        build_optim_wrapper(make_model(), cfg)
+    assert info.value.config_path == "optim_wrapper"
+    assert "'optim_wrapper'" in str(info.value)
+
+
+def test_unknown_optimizer_names_the_full_path_and_suggests() -> None:
+    with pytest.raises(RegistryError, match=r"'optim_wrapper\.optimizer\.type'.*'SDG'.*'SGD'"):
+        build_optim_wrapper(make_model(), {"optimizer": {"type": "SDG", "lr": 0.1}})
+
+
+def test_bad_optimizer_argument_names_the_optimizer_path() -> None:
+    with pytest.raises(BuildError, match=r"'optim_wrapper\.optimizer'.*lrr") as info:
+        build_optim_wrapper(make_model(), {"optimizer": {"type": "SGD", "lrr": 0.1}})
+    assert info.value.config_path == "optim_wrapper.optimizer"
+    assert isinstance(info.value.__cause__, TypeError)
+
+
+def test_missing_or_malformed_optimizer() -> None:
+    with pytest.raises(ConfigError, match=r"'optim_wrapper\.optimizer' must be a mapping"):
+        build_optim_wrapper(make_model(), {"clip_grad": None})
+    with pytest.raises(ConfigError, match="needs a 'type'"):
+        build_optim_wrapper(make_model(), {"optimizer": {"lr": 0.1}})
+    with pytest.raises(ConfigError, match="must be a mapping with an 'optimizer'"):
+        build_optim_wrapper(make_model(), "SGD")  # type: ignore[arg-type]
+
+
+def test_unknown_wrapper_type() -> None:
+    with pytest.raises(RegistryError, match=r"'optim_wrapper\.type'.*'OptimWraper'"):
+        build_optim_wrapper(
+            make_model(), {"type": "OptimWraper", "optimizer": {"type": "SGD", "lr": 0.1}}
+        )
+
+
+def test_state_dict_round_trip() -> None:
+    model = make_model()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9))
+    wrapper.update_params(loss_of(model))
+    state = wrapper.state_dict()
+    other = OptimWrapper(torch.optim.SGD(make_model().parameters(), lr=0.5, momentum=0.9))
+    other.load_state_dict(state)
+    assert other.get_lr() == {"lr": [0.1]}
+    buffer = other.optimizer.state_dict()["state"][0]["momentum_buffer"]
+    assert torch.equal(buffer, state["state"][0]["momentum_buffer"])
+
+
+def test_wrapper_rejects_bad_arguments() -> None:
+    params = make_model().parameters()
+    with pytest.raises(TypeError, match=r"torch\.optim\.Optimizer"):
+        OptimWrapper("SGD")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="at least 1"):
+        OptimWrapper(torch.optim.SGD(params, lr=0.1), accumulative_counts=0)
