@@ -2,6 +2,8 @@
 
 from ._dispatch import HookError, HookSignatureError
 from ._hook import Hook, Priority, get_priority
+from ._model import BaseModel
+from ._optim import OptimWrapper, build_optim_wrapper
 from ._registries import (
     DATA_SAMPLERS,
     DATASETS,
@@ -34,9 +36,12 @@ __all__ = [
     "REGISTRIES",
     "ROOT",
     "TRANSFORMS",
+    "BaseModel",
     "Hook",
     "HookError",
     "HookSignatureError",
+    "OptimWrapper",
     "Priority",
+    "build_optim_wrapper",
     "get_priority",
 ]
