@@ -19,6 +19,7 @@ from typing import Any, TypeVar, overload
 from dependency_injector import providers as di
 
 from providers import (
+    build_config,
     compile_config,
     describe_target,
     provider_for,
@@ -191,6 +192,9 @@ class Registry:
         ``hound.little_hound.Dachshund``) is searched in the registry of that scope: this one,
         a child, or one reached through the root.
         """
+        module = self._modules.get(key)  # the common case, without the search
+        if module is not None:
+            return module
         found = self._lookup(key)
         return None if found is None else found[1]
 
@@ -225,10 +229,12 @@ class Registry:
                 found = registry._lookup(rest)
                 if found is not None:
                     return found
-        for registry in ancestors(self):
-            module = registry._modules.get(key)
+        current: Registry | None = self
+        while current is not None:
+            module = current._modules.get(key)
             if module is not None:
-                return registry._providers[key], module
+                return current._providers[key], module
+            current = current._parent
         if any(registry._pending_locations for registry in ancestors(self)):
             for registry in ancestors(self):
                 registry._import_locations()
@@ -245,6 +251,10 @@ class Registry:
 
     def _resolve(self, type_name: str, scope: str | None, config_path: str) -> di.Provider[Any]:
         """Find the provider for a config's ``type``; the compiler's resolve callback."""
+        if scope is None:
+            provider = self._providers.get(type_name)  # the common case, without the search
+            if provider is not None:
+                return provider
         found = None
         if scope is not None and scope != self._scope and "." not in type_name:
             found = self._lookup(f"{scope}.{type_name}")
@@ -301,7 +311,7 @@ class Registry:
         """
         if not isinstance(cfg, Mapping):
             return cfg
-        return self.provider(cfg, **default_args)()
+        return build_config(cfg, self._resolve, default_args=default_args)
 
     @contextmanager
     def override(self, name: str, replacement: Any) -> Iterator[None]:

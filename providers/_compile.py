@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from dependency_injector import providers
 
@@ -33,7 +33,11 @@ class Keys(StrEnum):
     SCOPE = "_scope_"
 
 
-RESERVED_KEYS = frozenset(Keys)
+RESERVED_KEYS = frozenset(str(key) for key in Keys)
+# Values that are never containers, checked before the (slower) abstract-class checks.
+_ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
+# Plain-str copies for the hot path: reading an enum member costs a descriptor call.
+_TYPE, _PARTIAL, _RECURSIVE, _SCOPE = (str(key) for key in Keys)
 
 
 class Resolver(Protocol):
@@ -44,11 +48,11 @@ class Resolver(Protocol):
     ) -> providers.Provider[Any]: ...
 
 
-class NodeInfo(NamedTuple):
-    """What a node needs to say where it stands when its callable fails."""
+NodeInfo = tuple[str, str]
+"""What a node needs to say where it stands when its callable fails: (config path, type).
 
-    path: str
-    type_name: str
+A plain tuple, because one is made for every node built.
+"""
 
 
 def describe_target(target: object) -> str:
@@ -66,11 +70,16 @@ def _invoke(info: NodeInfo, target: Callable[..., Any], /, *args: Any, **kwargs:
     except RegwireError:
         raise
     except Exception as exc:
-        raise BuildError(
-            f"could not build {describe_path(info.path)!r} (type {info.type_name!r} = "
-            f"{describe_target(target)}): {type(exc).__name__}: {exc}",
-            config_path=info.path,
-        ) from exc
+        raise node_error(info, target, exc) from exc
+
+
+def node_error(info: NodeInfo, target: object, exc: Exception) -> BuildError:
+    """The error for a node whose callable raised ``exc``."""
+    return BuildError(
+        f"could not build {describe_path(info[0])!r} (type {info[1]!r} = "
+        f"{describe_target(target)}): {type(exc).__name__}: {exc}",
+        config_path=info[0],
+    )
 
 
 def _bind_partial(info: NodeInfo, target: Callable[..., Any], /, **kwargs: Any) -> Any:
@@ -91,7 +100,7 @@ def copy_plain(value: Any) -> Any:
 
 def is_node(value: object) -> bool:
     """Tell whether a value is a config node (a mapping with a ``type`` key)."""
-    return isinstance(value, Mapping) and Keys.TYPE in value
+    return isinstance(value, Mapping) and _TYPE in value
 
 
 def compile_config(
@@ -118,10 +127,30 @@ def compile_config(
         BuildError: The node has no ``type`` or a reserved key has a wrong value.
         RegwireError: ``resolve`` did not find a name.
     """
-    return _Compiler(resolve).node(cfg, path, scope, default_args or {})
+    result: providers.Provider[Any] = _ProviderTree(resolve).node(cfg, path, scope, default_args)
+    return result
 
 
-class _Compiler:
+def build_config(
+    cfg: Mapping[str, Any],
+    resolve: Resolver,
+    *,
+    default_args: Mapping[str, Any] | None = None,
+    path: str = "",
+    scope: str | None = None,
+) -> Any:
+    """Build the object graph of a config node at once, without making a provider tree.
+
+    Walks the config exactly as :func:`compile_config` does and calls the same registered
+    providers (so their overrides apply), but calls them as it goes: the fast path for a
+    config that is built once. Arguments are those of :func:`compile_config`.
+    """
+    return _Eager(resolve).node(cfg, path, scope, default_args)
+
+
+class _Walker:
+    """Walks a config; subclasses decide what a node, a dict and a list become."""
+
     __slots__ = ("_resolve",)
 
     def __init__(self, resolve: Resolver) -> None:
@@ -133,31 +162,31 @@ class _Compiler:
         path: str,
         scope: str | None,
         default_args: Mapping[str, Any] | None = None,
-    ) -> providers.Provider[Any]:
+    ) -> Any:
         constants: dict[str, Any] = {}
         if default_args:
             # Defaults are live values (parameters, datasets): passed as they are, never built.
             missing = {key: value for key, value in default_args.items() if key not in cfg}
             constants = {key: value for key, value in missing.items() if key not in RESERVED_KEYS}
             cfg = {**cfg, **{key: value for key, value in missing.items() if key in RESERVED_KEYS}}
-        if Keys.TYPE not in cfg:
+        if _TYPE not in cfg:
             raise BuildError(
                 f"config {describe_path(path)!r} has no 'type' key, so there is nothing to "
                 f"build (keys: {sorted(map(str, cfg))})",
                 config_path=path,
             )
-        partial = _flag(cfg, Keys.PARTIAL, False, path)
-        recursive = _flag(cfg, Keys.RECURSIVE, True, path)
-        scope = cfg.get(Keys.SCOPE, scope)
-        type_ = cfg[Keys.TYPE]
-        type_path = join_path(path, Keys.TYPE.value)
-        if isinstance(type_, str):
-            target: Any = self._resolve(type_, scope, type_path).provider
-            info = NodeInfo(path, type_)
+        partial = _PARTIAL in cfg and _flag(cfg, Keys.PARTIAL, path)
+        recursive = _RECURSIVE not in cfg or _flag(cfg, Keys.RECURSIVE, path)
+        scope = cfg.get(_SCOPE, scope)
+        type_ = cfg[_TYPE]
+        if type_.__class__ is str:
+            target: Callable[..., Any] = self._resolve(type_, scope, join_path(path, _TYPE))
+            info = (path, type_)
         elif callable(type_):
             target = type_
-            info = NodeInfo(path, describe_target(type_))
+            info = (path, describe_target(type_))
         else:
+            type_path = join_path(path, _TYPE)
             raise BuildError(
                 f"{type_path!r} must be a registered name or a callable, got {type_!r} "
                 f"(a {type(type_).__name__})",
@@ -172,47 +201,103 @@ class _Compiler:
                     f"argument names must be strings; {describe_path(path)!r} has key {key!r}",
                     config_path=path,
                 )
-            child = join_path(path, key)
-            kwargs[key] = self.value(value, child, scope) if recursive else _fresh(value)
+            child = f"{path}.{key}" if path else key
+            kwargs[key] = self.value(value, child, scope) if recursive else self.fresh(value)
         kwargs.update(constants)
-        if partial:
-            return providers.Callable(_bind_partial, info, target, **kwargs)
-        return providers.Callable(_invoke, info, target, **kwargs)
+        return self.make_node(info, target, kwargs, partial)
 
     def value(self, value: Any, path: str, scope: str | None) -> Any:
+        if value.__class__ in _ATOMS:
+            return value
         if isinstance(value, Mapping):
-            if Keys.TYPE in value:
+            if _TYPE in value:
                 return self.node(value, path, scope)
             items = {
                 key: self.value(item, join_path(path, key), scope) for key, item in value.items()
             }
-            built: providers.Provider[Any] = providers.Dict(items)
-            if type(value) is not dict:  # keep ConfigDict and other dict types
-                built = providers.Callable(type(value), built)
-            return built
+            return self.make_dict(items, type(value))
         if isinstance(value, list | tuple):
-            items_ = [
+            listed = [
                 self.value(item, join_path(path, index), scope) for index, item in enumerate(value)
             ]
-            # An empty List provider returns (), so an empty list gets its own provider.
-            listed: providers.Provider[Any] = (
-                providers.List(*items_) if items_ else providers.Callable(list)
-            )
-            if isinstance(value, tuple):
-                listed = providers.Callable(tuple, listed)
-            return listed
+            return self.make_list(listed, tuple if isinstance(value, tuple) else list)
+        return value
+
+    def make_node(
+        self, info: NodeInfo, target: Callable[..., Any], kwargs: dict[str, Any], partial: bool
+    ) -> Any:
+        raise NotImplementedError
+
+    def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> Any:
+        raise NotImplementedError
+
+    def make_list(self, items: list[Any], kind: type[list[Any]] | type[tuple[Any, ...]]) -> Any:
+        raise NotImplementedError
+
+    def fresh(self, value: Any) -> Any:
+        """A value given to a non-recursive node: its containers are copied per build."""
+        raise NotImplementedError
+
+
+class _ProviderTree(_Walker):
+    """Turns each part of a config into a provider."""
+
+    __slots__ = ()
+
+    def make_node(
+        self, info: NodeInfo, target: Callable[..., Any], kwargs: dict[str, Any], partial: bool
+    ) -> providers.Provider[Any]:
+        call = _bind_partial if partial else _invoke
+        return providers.Callable(functools.partial(call, info, target), **kwargs)
+
+    def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> providers.Provider[Any]:
+        built: providers.Provider[Any] = providers.Dict(items)
+        return built if kind is dict else providers.Callable(kind, built)  # keep ConfigDict
+
+    def make_list(
+        self, items: list[Any], kind: type[list[Any]] | type[tuple[Any, ...]]
+    ) -> providers.Provider[Any]:
+        # An empty List provider returns (), so an empty list gets a provider of its own.
+        listed: providers.Provider[Any] = (
+            providers.List(*items) if items else providers.Callable(list)
+        )
+        return listed if kind is list else providers.Callable(tuple, listed)
+
+    def fresh(self, value: Any) -> Any:
+        if isinstance(value, Mapping | list | tuple):
+            return providers.Callable(copy_plain, value)
         return value
 
 
-def _fresh(value: Any) -> Any:
-    """A value given to a non-recursive node: containers are copied on each call."""
-    if isinstance(value, Mapping | list | tuple):
-        return providers.Callable(copy_plain, value)
-    return value
+class _Eager(_Walker):
+    """Builds each part of a config as soon as it is walked."""
+
+    __slots__ = ()
+
+    def make_node(
+        self, info: NodeInfo, target: Callable[..., Any], kwargs: dict[str, Any], partial: bool
+    ) -> Any:
+        if partial:
+            return _bind_partial(info, target, **kwargs)
+        try:  # _invoke inlined: this runs once per node built
+            return target(**kwargs)
+        except RegwireError:
+            raise
+        except Exception as exc:
+            raise node_error(info, target, exc) from exc
+
+    def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> Any:
+        return items if kind is dict else kind(items)
+
+    def make_list(self, items: list[Any], kind: type[list[Any]] | type[tuple[Any, ...]]) -> Any:
+        return items if kind is list else tuple(items)
+
+    def fresh(self, value: Any) -> Any:
+        return copy_plain(value)
 
 
-def _flag(cfg: Mapping[str, Any], key: Keys, default: bool, path: str) -> bool:
-    value = cfg.get(key, default)
+def _flag(cfg: Mapping[str, Any], key: Keys, path: str) -> bool:
+    value = cfg[key]
     if not isinstance(value, bool):
         flag_path = join_path(path, key.value)
         raise BuildError(
@@ -246,7 +331,7 @@ def _children(node: providers.Provider[Any]) -> dict[str, Any]:
     """The arguments of a node by name (list items by their index as a string)."""
     if (
         isinstance(node, providers.Callable)
-        and node.provides not in (_invoke, _bind_partial)
+        and isinstance(node.provides, type)
         and len(node.args) == 1
         and isinstance(node.args[0], providers.Dict | providers.List)
     ):

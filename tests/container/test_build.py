@@ -173,7 +173,11 @@ def test_unknown_type_names_path_registry_and_nearest(models: Registry) -> None:
 
 
 def test_unknown_type_in_a_list(models: Registry) -> None:
-    cfg = {"type": "Backbone", "depth": 1, "stages": [{"type": "Conv"}, {"type": "Cnov"}]}
+    cfg = {
+        "type": "Backbone",
+        "depth": 1,
+        "stages": [{"type": "Conv", "channels": 1}, {"type": "Cnov"}],
+    }
     with pytest.raises(RegistryError, match=r"'stages.1.type': 'Cnov' .* did you mean 'Conv'"):
         models.build(cfg)
 
