@@ -1,5 +1,12 @@
 """regwire's training layer: hooks, loops, the Runner and the training container."""
 
+from ._data import (
+    DefaultSampler,
+    InfiniteSampler,
+    build_dataloader,
+    pseudo_collate,
+    skip_batches,
+)
 from ._dispatch import HookError, HookSignatureError
 from ._hook import Hook, Priority, get_priority
 from ._model import BaseModel
@@ -37,11 +44,16 @@ __all__ = [
     "ROOT",
     "TRANSFORMS",
     "BaseModel",
+    "DefaultSampler",
     "Hook",
     "HookError",
     "HookSignatureError",
+    "InfiniteSampler",
     "OptimWrapper",
     "Priority",
+    "build_dataloader",
     "build_optim_wrapper",
     "get_priority",
+    "pseudo_collate",
+    "skip_batches",
 ]
