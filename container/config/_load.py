@@ -1,0 +1,271 @@
+"""Reading config files: the three formats, ``_base_`` inheritance and ``custom_imports``.
+
+:func:`load_file` reads a file, substitutes its ``{{...}}`` variables, loads its bases (in
+order, each relative to the file, of any format), merges them (a key may come from one sibling
+base only), and merges the file over them. It returns plain data and its :class:`Provenance`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from .._errors import did_you_mean
+from ._configdict import ConfigDict
+from ._merge import merge
+from ._paths import Path, config_error
+from ._provenance import Provenance, Source
+from ._python import BASE_KEY, parse, record_lines, run, take_bases
+from ._text import resolve_base_refs, substitute
+from ._yaml import load_yaml, node_lines
+
+FORMATS = (".py", ".yaml", ".yml", ".json")
+
+
+@attrs.frozen
+class LoadOptions:
+    """How files are read: which ``{{...}}`` substitutions are made."""
+
+    predefined: bool = True
+    environment: bool = True
+
+
+@attrs.frozen
+class Loaded:
+    """A loaded config: its data (plain dicts, and ConfigDicts from Python files) and sources."""
+
+    data: dict[str, Any]
+    provenance: Provenance
+
+
+def to_config(value: Any) -> Any:
+    """Return a copy of ``value`` in which every mapping is a new ConfigDict (no sharing)."""
+    if isinstance(value, dict):
+        result = ConfigDict()
+        for key, item in value.items():
+            dict.__setitem__(result, key, to_config(item))
+        return result
+    if isinstance(value, list):
+        return [to_config(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(to_config(item) for item in value)
+    return value
+
+
+def file_format(name: str, *, source: object = None) -> str:
+    """Return the format (``.py``, ``.yaml``, ``.yml`` or ``.json``) a file name says."""
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in FORMATS:
+        raise config_error(
+            f"{name!r} is not a config file: the name must end in .py, .yaml, .yml or .json",
+            source=source,
+        )
+    return extension
+
+
+def load_file(filename: str, options: LoadOptions = LoadOptions()) -> Loaded:
+    """Load a config file with everything it inherits.
+
+    Raises:
+        ConfigError: The file or a base is missing, malformed, or inherits from itself.
+    """
+    data, provenance = _load(filename, None, file_format(filename), options, ())
+    return Loaded(data, provenance)
+
+
+def load_text(text: str, extension: str, options: LoadOptions = LoadOptions()) -> Loaded:
+    """Load config text given as a string; ``_base_`` paths are relative to the working dir."""
+    data, provenance = _load(None, text, file_format("x" + extension), options, ())
+    return Loaded(data, provenance)
+
+
+def _read(filename: str, source: object) -> str:
+    try:
+        with open(filename, encoding="utf-8") as stream:
+            return stream.read()
+    except FileNotFoundError as exc:
+        folder = os.path.dirname(filename) or "."
+        hint = ""
+        if os.path.isdir(folder):
+            hint = did_you_mean(os.path.basename(filename), os.listdir(folder))
+        raise config_error(f"config file {filename!r} does not exist{hint}", source=source) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise config_error(f"cannot read config file {filename!r}: {exc}", source=source) from exc
+
+
+def _load(
+    filename: str | None,
+    text: str | None,
+    extension: str,
+    options: LoadOptions,
+    chain: tuple[str, ...],
+    included_from: Source | None = None,
+) -> tuple[dict[str, Any], Provenance]:
+    origin = filename if filename is not None else "<string>"
+    if filename is not None:
+        real = os.path.realpath(filename)
+        if real in chain:
+            cycle = " -> ".join([*chain[chain.index(real) :], real])
+            raise config_error(
+                f"_base_ files inherit from each other in a cycle: {cycle}",
+                path=BASE_KEY,
+                source=included_from,
+            )
+        chain = (*chain, real)
+        text = _read(filename, included_from)
+    elif text is None:
+        raise TypeError("_load needs a filename or a text")
+    text, refs = substitute(
+        text,
+        filename,
+        origin,
+        predefined=options.predefined,
+        environment=options.environment,
+    )
+    provenance = Provenance()
+    if extension == ".py":
+        tree = parse(text, origin)
+        base_files, base_source = take_bases(tree, origin)
+    else:
+        data = _parse_data(text, extension, origin, provenance)
+        base_files = data.pop(BASE_KEY, [])
+        base_source = provenance.lookup((BASE_KEY,)) or Source(origin)
+
+    base_data, base_provenance = _load_bases(
+        base_files, filename, options, chain, base_source or Source(origin)
+    )
+    base = to_config(base_data)
+    if extension == ".py":
+        data = run(tree, os.path.abspath(filename) if filename else origin, origin, base)
+        record_lines(tree, origin, provenance)
+    if refs:
+        data = resolve_base_refs(data, refs, base)
+    merged = merge(base, data, base_provenance)
+    base_provenance.update(provenance)
+    return merged, base_provenance
+
+
+def _parse_data(text: str, extension: str, origin: str, provenance: Provenance) -> dict[str, Any]:
+    if extension == ".json":
+        node_lines(text, origin, provenance)
+        try:
+            data = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, origin))
+        except json.JSONDecodeError as exc:
+            raise config_error(
+                f"invalid JSON: {exc.msg}", source=Source(origin, exc.lineno)
+            ) from exc
+    else:
+        data = load_yaml(text, origin, provenance)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise config_error(
+            f"a config file must hold a mapping at the top, not a {type(data).__name__}",
+            source=Source(origin, 1),
+        )
+    return data
+
+
+def _json_object(pairs: list[tuple[str, Any]], origin: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise config_error(f"key {key!r} is given twice in one object", source=origin)
+        result[key] = value
+    return result
+
+
+def _load_bases(
+    base_files: Any,
+    filename: str | None,
+    options: LoadOptions,
+    chain: tuple[str, ...],
+    source: Source,
+) -> tuple[dict[str, Any], Provenance]:
+    if isinstance(base_files, str):
+        base_files = [base_files]
+    if not isinstance(base_files, list | tuple) or not all(
+        isinstance(item, str) for item in base_files
+    ):
+        raise config_error(
+            f"_base_ must be a path or a list of paths, not {base_files!r}",
+            path=BASE_KEY,
+            source=source,
+        )
+    folder = os.path.dirname(filename) if filename is not None else ""
+    data: dict[str, Any] = {}
+    provenance = Provenance()
+    owners: dict[str, str] = {}
+    for base_file in base_files:
+        if "::" in base_file:
+            raise config_error(
+                f"{base_file!r}: bases from other packages ('package::path') are not supported",
+                path=BASE_KEY,
+                source=source,
+            )
+        path = os.path.normpath(os.path.join(folder, base_file))
+        extension = file_format(path, source=source)
+        base_data, base_provenance = _load(path, None, extension, options, chain, source)
+        for key in base_data:
+            if key in owners:
+                raise config_error(
+                    f"key {key!r} is set by two sibling bases, {owners[key]} and {path}; "
+                    "a key may come from one base only (set it in this file instead)",
+                    path=BASE_KEY,
+                    source=source,
+                )
+            owners[key] = path
+        data.update(base_data)
+        provenance.update(base_provenance)
+    return data, provenance
+
+
+def import_custom_modules(data: dict[str, Any], provenance: Provenance) -> None:
+    """Import the modules ``custom_imports`` names, as MMEngine does when a file is loaded.
+
+    ``custom_imports = dict(imports=["pkg.module", ...], allow_failed_imports=False)``.
+
+    Raises:
+        ConfigError: ``custom_imports`` is malformed, or a module cannot be imported (unless
+            ``allow_failed_imports``); names the module and the key.
+    """
+    spec = data.get("custom_imports")
+    if spec is None:
+        return
+    where = provenance.lookup(("custom_imports",))
+    if not isinstance(spec, dict):
+        raise config_error(
+            "must be a dict(imports=[...], allow_failed_imports=False)",
+            path="custom_imports",
+            source=where,
+        )
+    imports = spec.get("imports", [])
+    if isinstance(imports, str):
+        imports = [imports]
+    path: Path = ("custom_imports", "imports")
+    if not isinstance(imports, Sequence) or not all(isinstance(name, str) for name in imports):
+        raise config_error(
+            f"must be a module name or a list of module names, not {imports!r}",
+            path=path,
+            source=provenance.lookup(path),
+        )
+    allow_failed = bool(spec.get("allow_failed_imports", False))
+    for index, name in enumerate(imports):
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            if allow_failed:
+                message = f"custom_imports: {name!r} failed to import and is skipped: {exc}"
+                warnings.warn(message, stacklevel=3)
+                continue
+            raise config_error(
+                f"cannot import module {name!r}: {exc}",
+                path=(*path, index),
+                source=provenance.lookup((*path, index)),
+            ) from exc

@@ -1,0 +1,213 @@
+"""Changing a loaded config from outside: ``--cfg-options`` strings and ``merge_from_dict``.
+
+The command-line grammar, one override per string:
+
+- ``key=value`` sets an existing key. ``key`` is dotted, numbers index lists
+  (``train_pipeline.1.scale``); a key that does not exist is an error that suggests the nearest
+  one, so a typo never adds a silent new key.
+- ``+key=value`` adds a key that does not exist yet (its parent must), or appends to a list
+  when ``key`` ends in the list's length.
+- ``~key`` deletes a key or list item.
+
+``value`` is read as a YAML flow scalar or collection: ``0.1``, ``1e-3``, ``true``, ``null``
+(also ``None``), ``[1, 2]``, ``{type: SGD, lr: 0.1}``, ``'quoted text'``; anything else is a
+string, and ``key=`` is the empty string. The value replaces the old one; dicts are not merged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+import yaml
+
+from ._configdict import wrap
+from ._merge import merge_value
+from ._paths import Path, config_error, get_path, iter_paths, parse_path
+from ._provenance import Provenance, Source
+from ._yaml import load_value
+
+CLI_ORIGIN = "--cfg-options"
+
+
+@attrs.frozen
+class Override:
+    """One parsed command-line override."""
+
+    action: str  # "set", "add" or "delete"
+    key: str
+    value: Any
+    source: Source
+
+
+def parse_override(text: str) -> Override:
+    """Parse one ``key=value``, ``+key=value`` or ``~key`` string.
+
+    Raises:
+        ConfigError: The string does not follow the grammar, or its value is not valid YAML.
+    """
+    source = Source(CLI_ORIGIN, detail=text)
+    stripped = text.strip()
+    if stripped.startswith("~"):
+        if "=" in stripped:
+            raise config_error("'~key' deletes a key and takes no value", source=source)
+        return Override("delete", stripped[1:], None, source)
+    action = "set"
+    if stripped.startswith("+"):
+        action, stripped = "add", stripped[1:]
+    key, equals, raw = stripped.partition("=")
+    if not equals:
+        raise config_error("expected 'key=value', '+key=value' or '~key'", source=source)
+    return Override(action, key.strip(), parse_value(raw.strip(), source), source)
+
+
+def parse_value(raw: str, source: Source) -> Any:
+    """Read a command-line value (see the module docstring)."""
+    if raw == "":
+        return ""
+    try:
+        value = load_value(raw)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or exc
+        raise config_error(f"cannot read the value {raw!r}: {problem}", source=source) from exc
+    if isinstance(value, dict | list) and not raw.startswith(("{", "[")):
+        return raw  # "a: b" or "- a" is text, not block YAML
+    return value
+
+
+def apply_overrides(data: dict[str, Any], provenance: Provenance, overrides: Sequence[str]) -> None:
+    """Apply command-line overrides, in order, to ``data`` in place.
+
+    Raises:
+        ConfigError: An override is malformed or names a key that does not exist (``+key``: one
+            that does), with the nearest existing key suggested.
+    """
+    for text in overrides:
+        override = parse_override(text)
+        if override.action == "delete":
+            _delete(data, provenance, override)
+        elif override.action == "add":
+            _add(data, provenance, override)
+        else:
+            path = parse_path(data, override.key, source=override.source)
+            _set(data, provenance, path, override.value, override.source)
+
+
+def _set(data: Any, provenance: Provenance, path: Path, value: Any, source: Source) -> None:
+    parent = get_path(data, path[:-1])
+    if isinstance(parent, tuple):
+        raise config_error("cannot change an item of a tuple", path=path, source=source)
+    if _has(parent, path[-1]):
+        provenance.forget(path, parent[path[-1]])
+    value = wrap(value)
+    parent[path[-1]] = value
+    provenance.record(path, source)
+    for sub in iter_paths(value, path):
+        provenance.record(sub, source)
+
+
+def _has(parent: Any, key: Any) -> bool:
+    if isinstance(parent, dict):
+        return key in parent
+    return isinstance(key, int) and key < len(parent)
+
+
+def _add(data: Any, provenance: Provenance, override: Override) -> None:
+    parent_key, _, last = override.key.rpartition(".")
+    parent_path = parse_path(data, parent_key, source=override.source) if parent_key else ()
+    parent = get_path(data, parent_path)
+    if isinstance(parent, list) and last == str(len(parent)):
+        parent.append(None)
+        path: Path = (*parent_path, len(parent) - 1)
+    elif isinstance(parent, dict):
+        if last in parent:
+            raise config_error(
+                f"already exists; write '{override.key}=...' without '+' to change it",
+                path=override.key,
+                source=override.source,
+            )
+        path = (*parent_path, last)
+    else:
+        what = (
+            "a list ends at index " + str(len(parent) - 1)
+            if isinstance(parent, list)
+            else (f"it is a {type(parent).__name__}, not a mapping")
+        )
+        raise config_error(
+            f"cannot add a key here: {what}", path=override.key, source=override.source
+        )
+    _set(data, provenance, path, override.value, override.source)
+
+
+def _delete(data: Any, provenance: Provenance, override: Override) -> None:
+    path = parse_path(data, override.key, source=override.source)
+    parent = get_path(data, path[:-1])
+    if isinstance(parent, tuple):
+        raise config_error("cannot delete an item of a tuple", path=path, source=override.source)
+    provenance.forget(path, parent[path[-1]])
+    del parent[path[-1]]
+
+
+def merge_options(
+    data: dict[str, Any],
+    provenance: Provenance,
+    options: Mapping[str, Any],
+    *,
+    allow_new_keys: bool = True,
+) -> None:
+    """Merge ``{dotted key: value}`` into ``data`` in place, as MMEngine's ``merge_from_dict``.
+
+    A dict value merges into the dict already there (``_delete_`` works as in files); a dict
+    with index keys (``{"1": {...}}``) merges into list items; any other value replaces the old.
+
+    Args:
+        data: The config's data.
+        provenance: Its sources, updated.
+        options: Dotted keys (``model.backbone.depth``, ``pipeline.1.size``) and values.
+        allow_new_keys: Whether keys that do not exist yet may be added (with the dicts on the
+            way to them); if not, such a key is an error suggesting the nearest one.
+
+    Raises:
+        ConfigError: A key names nothing and new keys are not allowed, or goes through a value
+            that is not a dict or list.
+    """
+    for key, value in options.items():
+        source = Source("merge_from_dict", detail=f"{key}={value!r}")
+        if allow_new_keys:
+            path = _make_path(data, str(key), source)
+        else:
+            path = parse_path(data, str(key), source=source)
+        parent = get_path(data, path[:-1])
+        if _has(parent, path[-1]):
+            try:
+                value = merge_value(parent[path[-1]], value, provenance, path)
+            except IndexError as exc:
+                raise config_error(
+                    f"list index {exc} out of range", path=path, source=source
+                ) from exc
+        _set(data, provenance, path, value, source)
+
+
+def _make_path(data: Any, key: str, source: Source) -> Path:
+    """Return the path ``key`` names, creating missing dicts on the way."""
+    path: Path = ()
+    node = data
+    parts = key.split(".")
+    for position, part in enumerate(parts):
+        if isinstance(node, dict):
+            if part not in node and position < len(parts) - 1:
+                node[part] = {}
+            path = (*path, part)
+            node = node.get(part)
+        elif isinstance(node, list | tuple):
+            found = parse_path(node, part, source=source)
+            path = (*path, *found)
+            node = get_path(node, found)
+        else:
+            raise config_error(
+                f"cannot set {part!r} inside a {type(node).__name__} value",
+                path=path,
+                source=source,
+            )
+    return path

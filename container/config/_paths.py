@@ -1,0 +1,119 @@
+"""Dotted config paths, and the one helper that turns a problem into a located ConfigError.
+
+A path is a tuple of keys and list indices (``("train_pipeline", 1, "size")``); users write it
+dotted (``train_pipeline.1.size``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .._errors import ConfigError, did_you_mean
+
+Key = str | int
+Path = tuple[Key, ...]
+
+
+def dotted(path: Path) -> str:
+    """Return ``path`` as users write it: ``a.b.0.c``."""
+    return ".".join(str(key) for key in path)
+
+
+def config_error(
+    message: str, *, path: Path | str | None = None, source: object = None
+) -> ConfigError:
+    """Return a :class:`ConfigError` whose message starts with where the problem is.
+
+    Args:
+        message: What is wrong and what to do about it.
+        path: The config path the problem is at, as a tuple or dotted.
+        source: Where the value was written (``configs/a.yaml:12``), or any object whose
+            ``str`` says so.
+
+    Returns:
+        ``ConfigError("configs/a.yaml:12: model.depth: <message>")`` with ``config_path`` and
+        ``source`` set.
+    """
+    where = str(source) if source is not None else None
+    config_path = dotted(path) if isinstance(path, tuple) else path
+    prefix = "".join(f"{part}: " for part in (where, config_path) if part)
+    return ConfigError(prefix + message, config_path=config_path or None, source=where)
+
+
+def iter_paths(value: Any, prefix: Path = ()) -> Iterator[Path]:
+    """Yield the path of every key and list item under ``value`` (depth first)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*prefix, key)
+            yield from iter_paths(item, (*prefix, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield (*prefix, index)
+            yield from iter_paths(item, (*prefix, index))
+
+
+def _child_key(container: Any, part: str) -> Key | None:
+    """Return the key ``part`` names in ``container``, or ``None`` if it names nothing."""
+    if isinstance(container, dict):
+        return part if part in container else None
+    if isinstance(container, list | tuple):
+        try:
+            index = int(part)
+        except ValueError:
+            return None
+        return index if -len(container) <= index < len(container) else None
+    return None
+
+
+def suggest(data: Any, parent: Path, part: str) -> str:
+    """Return a did-you-mean for an unknown ``part`` under ``parent``, naming full paths."""
+    container = get_path(data, parent)
+    if isinstance(container, dict):
+        siblings = {dotted((*parent, key)): dotted((*parent, key)) for key in container}
+        hint = did_you_mean(dotted((*parent, part)), siblings)
+        if hint:
+            return hint
+    # A key put at the wrong level is still worth suggesting.
+    return did_you_mean(dotted((*parent, part)), (dotted(path) for path in iter_paths(data)))
+
+
+def parse_path(
+    data: Any, key: str, *, source: object = None, allow_missing_last: bool = False
+) -> Path:
+    """Turn a dotted ``key`` into a path through ``data``; unknown parts raise.
+
+    Numeric parts index lists (negative indices count from the end). With
+    ``allow_missing_last``, the last part may be a key that does not exist yet.
+
+    Raises:
+        ConfigError: A part names nothing, with the nearest existing path suggested.
+    """
+    if not key or any(not part for part in key.split(".")):
+        raise config_error(f"malformed key {key!r}", source=source)
+    path: Path = ()
+    node = data
+    parts = key.split(".")
+    for position, part in enumerate(parts):
+        child = _child_key(node, part)
+        if child is None:
+            last = position == len(parts) - 1
+            if last and allow_missing_last and isinstance(node, dict):
+                return (*path, part)
+            kind = "index out of range" if isinstance(node, list | tuple) else "unknown key"
+            if not isinstance(node, dict | list | tuple):
+                kind = f"cannot go into a {type(node).__name__} value"
+                raise config_error(kind, path=path, source=source)
+            raise config_error(kind + suggest(data, path, part), path=(*path, part), source=source)
+        if isinstance(child, int) and child < 0:
+            child += len(node)
+        path = (*path, child)
+        node = node[child]
+    return path
+
+
+def get_path(data: Any, path: Path) -> Any:
+    """Return the value at an existing ``path``."""
+    for key in path:
+        data = data[key]
+    return data
