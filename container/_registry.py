@@ -295,14 +295,15 @@ class Registry:
             RegistryError: A ``type`` is not registered (the message names its config path).
             BuildError: A node has no ``type`` or a malformed reserved key.
         """
-        return compile_config(cfg, self._resolve, default_args=default_args)
+        return compile_config(cfg, self._resolve, default_args=_mmengine_defaults(default_args))
 
     def build(self, cfg: Any, **default_args: Any) -> Any:
         """Build the object a config describes, nested components first.
 
         Every mapping with a ``type`` key, at any depth, is built with this registry (and its
-        parents and scoped names). ``default_args`` fill keys ``cfg`` lacks. ``cfg`` is never
-        changed. A value that is not a mapping is returned as it is.
+        parents and scoped names). ``default_args`` fill keys ``cfg`` lacks, and are passed as
+        they are; MMEngine's spelling ``build(cfg, default_args={...})`` means the same. ``cfg``
+        is never changed. A value that is not a mapping is returned as it is.
 
         Raises:
             RegistryError: A ``type`` is not registered.
@@ -311,7 +312,7 @@ class Registry:
         """
         if not isinstance(cfg, Mapping):
             return cfg
-        return build_config(cfg, self._resolve, default_args=default_args)
+        return build_config(cfg, self._resolve, default_args=_mmengine_defaults(default_args))
 
     @contextmanager
     def override(self, name: str, replacement: Any) -> Iterator[None]:
@@ -338,6 +339,13 @@ class Registry:
         lines.append(f"  {'name':<{width}}  object")
         lines.extend(f"  {name:<{width}}  {target}" for name, target in rows)
         return "\n".join(lines)
+
+
+def _mmengine_defaults(default_args: dict[str, Any]) -> dict[str, Any]:
+    """Accept MMEngine's ``build(cfg, default_args={...})`` beside ``build(cfg, **defaults)``."""
+    if len(default_args) == 1 and isinstance(default_args.get("default_args"), Mapping):
+        return dict(default_args["default_args"])
+    return default_args
 
 
 def _check_names(name: object) -> list[str] | None:

@@ -102,6 +102,12 @@ def test_default_args_fill_missing_keys_only(models: Registry) -> None:
     assert models.build({"channels": 2}, type="Conv").channels == 2
 
 
+def test_mmengine_spelling_of_default_args(models: Registry) -> None:
+    conv = models.build({"type": "Conv"}, default_args={"channels": 5})
+    assert conv.channels == 5
+    assert models.provider({"type": "Conv"}, default_args={"channels": 6})().channels == 6
+
+
 def test_default_args_are_passed_as_they_are(models: Registry) -> None:
     live = [object()]
     conv = models.build({"type": "Conv", "channels": 1}, norm=live)
