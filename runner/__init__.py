@@ -8,6 +8,7 @@ from ._data import (
     skip_batches,
 )
 from ._dispatch import HookError, HookSignatureError
+from ._evaluation import Accuracy, BaseMetric, Evaluator, build_evaluator
 from ._hook import Hook, Priority, get_priority
 from ._model import BaseModel
 from ._optim import OptimWrapper, build_optim_wrapper
@@ -43,8 +44,11 @@ __all__ = [
     "REGISTRIES",
     "ROOT",
     "TRANSFORMS",
+    "Accuracy",
+    "BaseMetric",
     "BaseModel",
     "DefaultSampler",
+    "Evaluator",
     "Hook",
     "HookError",
     "HookSignatureError",
@@ -52,6 +56,7 @@ __all__ = [
     "OptimWrapper",
     "Priority",
     "build_dataloader",
+    "build_evaluator",
     "build_optim_wrapper",
     "get_priority",
     "pseudo_collate",
