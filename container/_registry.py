@@ -314,6 +314,26 @@ class Registry:
             return cfg
         return build_config(cfg, self._resolve, default_args=_mmengine_defaults(default_args))
 
+    def build_at(self, path: str, cfg: Any, /, **default_args: Any) -> Any:
+        """:meth:`build` a part of a larger config; errors name paths under ``path``.
+
+        ``registry.build_at("optim_wrapper.optimizer", cfg)`` reports an unknown type as
+        ``'optim_wrapper.optimizer.type'`` rather than ``'type'``.
+        """
+        if not isinstance(cfg, Mapping):
+            return cfg
+        return build_config(
+            cfg, self._resolve, default_args=_mmengine_defaults(default_args), path=path
+        )
+
+    def provider_at(
+        self, path: str, cfg: Mapping[str, Any], /, **default_args: Any
+    ) -> di.Provider[Any]:
+        """:meth:`provider` for a part of a larger config; errors name paths under ``path``."""
+        return compile_config(
+            cfg, self._resolve, default_args=_mmengine_defaults(default_args), path=path
+        )
+
     @contextmanager
     def override(self, name: str, replacement: Any) -> Iterator[None]:
         """Make every build of ``name`` inside the block use ``replacement``.

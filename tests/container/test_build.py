@@ -208,6 +208,19 @@ def test_constructor_error_names_path_and_callable(models: Registry) -> None:
     assert info.value.config_path == "norm"
 
 
+def test_build_at_names_paths_in_the_larger_config(models: Registry) -> None:
+    cfg = {"type": "Backbone", "depth": 1, "norm": {"type": "Nrom"}}
+    with pytest.raises(RegistryError, match=r"^'model.backbone.norm.type': 'Nrom'") as info:
+        models.build_at("model.backbone", cfg)
+    assert info.value.config_path == "model.backbone.norm.type"
+    with pytest.raises(BuildError, match=r"could not build 'model.norm' \(type 'Norm'"):
+        models.provider_at(
+            "model", {"type": "Conv", "channels": 1, "norm": {"type": "Norm", "x": 1}}
+        )()
+    assert models.build_at("model", {"type": "Norm"}, eps=3).eps == 3
+    assert models.build_at("model", 5) == 5
+
+
 def test_missing_type(models: Registry) -> None:
     with pytest.raises(BuildError, match=r"config '<root>' has no 'type' key"):
         models.build({"depth": 1})
