@@ -1,5 +1,6 @@
 """regwire's training layer: hooks, loops, the Runner and the training container."""
 
+from ._checkpoint import CheckpointError, find_latest_checkpoint, load_checkpoint, save_checkpoint
 from ._data import (
     DefaultSampler,
     InfiniteSampler,
@@ -7,11 +8,22 @@ from ._data import (
     pseudo_collate,
     skip_batches,
 )
-from ._dispatch import HookError, HookSignatureError
+from ._dispatch import DispatchTable, HookError, HookSignatureError
 from ._evaluation import Accuracy, BaseMetric, Evaluator, build_evaluator
-from ._hook import Hook, Priority, get_priority
+from ._hook import STAGES, Hook, Priority, get_priority
+from ._logging import MessageHub
+from ._loops import (
+    EpochBasedTrainLoop,
+    EvalContext,
+    IterBasedTrainLoop,
+    TestLoop,
+    TrainContext,
+    TrainState,
+    ValLoop,
+)
 from ._model import BaseModel
 from ._optim import OptimWrapper, build_optim_wrapper
+from ._random import Randomness, set_random_seed
 from ._registries import (
     DATA_SAMPLERS,
     DATASETS,
@@ -28,6 +40,26 @@ from ._registries import (
     ROOT,
     TRANSFORMS,
 )
+from ._runner import Runner
+from ._scheduler import (
+    ConstantLR,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    MultiStepLR,
+    OneCycleLR,
+    ParamScheduler,
+    PolyLR,
+    StepLR,
+    build_param_schedulers,
+)
+from .hooks import (
+    CheckpointHook,
+    DistSamplerSeedHook,
+    IterTimerHook,
+    LoggerHook,
+    ParamSchedulerHook,
+)
 
 __all__ = [
     "DATASETS",
@@ -43,22 +75,54 @@ __all__ = [
     "PARAM_SCHEDULERS",
     "REGISTRIES",
     "ROOT",
+    "STAGES",
     "TRANSFORMS",
     "Accuracy",
     "BaseMetric",
     "BaseModel",
+    "CheckpointError",
+    "CheckpointHook",
+    "ConstantLR",
+    "CosineAnnealingLR",
     "DefaultSampler",
+    "DispatchTable",
+    "DistSamplerSeedHook",
+    "EpochBasedTrainLoop",
+    "EvalContext",
     "Evaluator",
+    "ExponentialLR",
     "Hook",
     "HookError",
     "HookSignatureError",
     "InfiniteSampler",
+    "IterBasedTrainLoop",
+    "IterTimerHook",
+    "LinearLR",
+    "LoggerHook",
+    "MessageHub",
+    "MultiStepLR",
+    "OneCycleLR",
     "OptimWrapper",
+    "ParamScheduler",
+    "ParamSchedulerHook",
+    "PolyLR",
     "Priority",
+    "Randomness",
+    "Runner",
+    "StepLR",
+    "TestLoop",
+    "TrainContext",
+    "TrainState",
+    "ValLoop",
     "build_dataloader",
     "build_evaluator",
     "build_optim_wrapper",
+    "build_param_schedulers",
+    "find_latest_checkpoint",
     "get_priority",
+    "load_checkpoint",
     "pseudo_collate",
+    "save_checkpoint",
+    "set_random_seed",
     "skip_batches",
 ]

@@ -1,0 +1,70 @@
+"""The run's logger and its store of the latest scalars (MMEngine's ``message_hub``)."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+LOGGER_NAME = "regwire"
+"""Every runner logs to a child of this logger; the CLI sends it to the console."""
+
+
+@attrs.define
+class MessageHub:
+    """The latest values hooks publish for other hooks (a timer's ``train/time``...).
+
+    Attributes:
+        window: How many values of each scalar are kept.
+    """
+
+    window: int = 100
+    _scalars: dict[str, deque[float]] = attrs.field(factory=dict)
+
+    def update_scalar(self, key: str, value: float) -> None:
+        """Record a value of ``key`` (``train/loss``, ``val/accuracy/top1``)."""
+        history = self._scalars.get(key)
+        if history is None:
+            history = self._scalars[key] = deque(maxlen=self.window)
+        history.append(float(value))
+
+    def update_scalars(self, values: Mapping[str, float], prefix: str = "") -> None:
+        for key, value in values.items():
+            self.update_scalar(prefix + key, value)
+
+    def latest(self, key: str, default: float | None = None) -> float | None:
+        """The newest value of ``key``, or ``default``."""
+        history = self._scalars.get(key)
+        return history[-1] if history else default
+
+    def mean(self, key: str, last: int | None = None) -> float | None:
+        """The mean of the newest ``last`` values of ``key`` (all kept ones when None)."""
+        history = self._scalars.get(key)
+        if not history:
+            return None
+        values = list(history)[-last:] if last else list(history)
+        return sum(values) / len(values)
+
+    def keys(self) -> list[str]:
+        return list(self._scalars)
+
+
+def make_logger(name: str, log_file: Path | None) -> tuple[logging.Logger, logging.Handler | None]:
+    """Return the logger of one run, writing to ``log_file`` too when it is given.
+
+    The logger is ``regwire.<name>``; it propagates to ``regwire``, which the command line
+    (or the application) sends to the console. The file handler opens the file lazily and is
+    returned so that the runner can close it.
+    """
+    logger = logging.getLogger(LOGGER_NAME).getChild(name)
+    logger.setLevel(logging.INFO)
+    handler: logging.Handler | None = None
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s - %(levelname)s - %(message)s"))
+        logger.addHandler(handler)
+    return logger, handler

@@ -1,0 +1,391 @@
+"""The training, validation and test loops.
+
+A loop is built from its config section alone (``train_cfg``, ``val_cfg``, ``test_cfg``) and
+is given what it drives when it runs: a :class:`TrainContext` or :class:`EvalContext`. It
+never reaches into the runner; it announces each stage through the ``call_hook`` it is given
+and keeps its counters in a :class:`TrainState` that the runner (and checkpoints) share.
+
+Counting follows MMEngine: during ``after_train_iter`` ``state.iter`` is the index of the
+iteration that just ended; the counter moves on after the hooks have run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol
+
+import attrs
+import torch
+
+from container import ConfigError
+
+from ._paths import build_at
+from ._registries import LOOPS
+
+Metrics = dict[str, float]
+
+
+CallHook = Callable[..., None]
+"""``call_hook(stage, **kwargs)``: announces a stage to the hooks."""
+
+
+@attrs.define
+class TrainState:
+    """The counters of a training run (like ignite's ``State``).
+
+    Attributes:
+        epoch: Epochs finished (during an epoch: the index of that epoch).
+        iter: Iterations finished over the whole run (during one: its index).
+        inner_iter: Iterations finished in the current epoch.
+        max_epochs: The planned number of epochs.
+        max_iters: The planned number of iterations (0 when the dataloader has no length).
+    """
+
+    epoch: int = 0
+    iter: int = 0
+    inner_iter: int = 0
+    max_epochs: int = 0
+    max_iters: int = 0
+
+    def state_dict(self) -> dict[str, int]:
+        return attrs.asdict(self)
+
+    def load_state_dict(self, state: Mapping[str, int]) -> None:
+        for field in ("epoch", "iter", "inner_iter"):
+            setattr(self, field, int(state.get(field, 0)))
+
+
+class Stepper(Protocol):
+    """What a train loop needs of a model: MMEngine's ``train_step``."""
+
+    def train_step(self, data: Any, optim_wrapper: Any) -> Any: ...
+
+
+@attrs.frozen
+class TrainContext:
+    """What a training loop drives, injected by the runner when it runs the loop.
+
+    Attributes:
+        model: The model (its ``train_step`` is called, and ``train()`` before each epoch).
+        dataloader: The training dataloader.
+        optim_wrapper: Passed to ``train_step``.
+        state: The counters, updated in place.
+        call_hook: Announces a stage to the hooks.
+        validate: Runs one validation, or None when the run has none.
+    """
+
+    model: torch.nn.Module
+    dataloader: Iterable[Any]
+    optim_wrapper: Any
+    state: TrainState
+    call_hook: CallHook
+    validate: Callable[[], Metrics] | None = None
+
+
+@attrs.frozen
+class EvalContext:
+    """What a validation or test loop drives.
+
+    Attributes:
+        model: The model (``val_step``/``test_step`` are called under ``torch.no_grad``).
+        dataloader: The dataloader to evaluate on.
+        evaluator: Has ``process(data_samples, data_batch)`` and ``evaluate(size)``.
+        call_hook: Announces a stage to the hooks.
+    """
+
+    model: torch.nn.Module
+    dataloader: Iterable[Any]
+    evaluator: Any
+    call_hook: CallHook
+
+
+def _length(dataloader: Iterable[Any]) -> int | None:
+    try:
+        return len(dataloader)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _step(model: torch.nn.Module, name: str) -> Callable[..., Any]:
+    """The step method of a model, or of the module a DDP wrapper holds."""
+    target = getattr(model, "module", model) if not hasattr(model, name) else model
+    return getattr(target, name)  # type: ignore[no-any-return]
+
+
+def _set_epoch(dataloader: Iterable[Any], epoch: int) -> None:
+    for part in (getattr(dataloader, "sampler", None), getattr(dataloader, "batch_sampler", None)):
+        set_epoch = getattr(part, "set_epoch", None)
+        if set_epoch is not None:
+            set_epoch(epoch)
+
+
+def _skip(dataloader: Iterable[Any], done: int) -> Iterator[Any]:
+    """Iterate ``dataloader`` without its first ``done`` batches (to resume mid-epoch).
+
+    A sampler with ``skip(n)`` is asked to skip the samples itself; otherwise the batches are
+    drawn and dropped, which is slower but exact.
+    """
+    if done == 0:
+        return iter(dataloader)
+    sampler = getattr(dataloader, "sampler", None)
+    batch_size = getattr(dataloader, "batch_size", None)
+    skip = getattr(sampler, "skip", None)
+    if skip is not None and batch_size:
+        skip(done * batch_size)
+        return iter(dataloader)
+    return itertools.islice(dataloader, done, None)
+
+
+@LOOPS.register_module()
+class EpochBasedTrainLoop:
+    """Train for ``max_epochs`` epochs, validating every ``val_interval`` epochs.
+
+    Args:
+        max_epochs: How many epochs to train.
+        val_begin: The first epoch (counted from 1) after which to validate.
+        val_interval: Validate after every this many epochs (and after the last).
+
+    Attributes:
+        stop_training: Set it (from a hook) to end training after the current iteration.
+    """
+
+    by_epoch = True
+
+    def __init__(self, max_epochs: int, val_begin: int = 1, val_interval: int = 1) -> None:
+        _check_positive("max_epochs", max_epochs)
+        _check_positive("val_interval", val_interval)
+        self.max_epochs = max_epochs
+        self.val_begin = val_begin
+        self.val_interval = val_interval
+        self.stop_training = False
+
+    def stopped(self) -> bool:
+        """Whether a hook asked to stop (``loop.stop_training = True``)."""
+        return self.stop_training
+
+    def plan(self, state: TrainState, dataloader: Iterable[Any]) -> None:
+        """Write the planned lengths into ``state``."""
+        length = _length(dataloader)
+        state.max_epochs = self.max_epochs
+        state.max_iters = self.max_epochs * length if length is not None else 0
+
+    def run(self, ctx: TrainContext) -> torch.nn.Module:
+        """Train from ``ctx.state`` on (epoch 0, or where a checkpoint left off)."""
+        state, call_hook = ctx.state, ctx.call_hook
+        self.plan(state, ctx.dataloader)
+        train_step = _step(ctx.model, "train_step")
+        call_hook("before_train")
+        try:
+            while state.epoch < self.max_epochs and not self.stopped():
+                call_hook("before_train_epoch")
+                ctx.model.train()
+                start = state.inner_iter
+                for batch_idx, data_batch in enumerate(_skip(ctx.dataloader, start), start):
+                    call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
+                    outputs = train_step(data_batch, optim_wrapper=ctx.optim_wrapper)
+                    call_hook(
+                        "after_train_iter",
+                        batch_idx=batch_idx,
+                        data_batch=data_batch,
+                        outputs=outputs,
+                    )
+                    state.iter += 1
+                    state.inner_iter = batch_idx + 1
+                    if self.stopped():
+                        break
+                call_hook("after_train_epoch")
+                state.epoch += 1
+                state.inner_iter = 0
+                if ctx.validate is not None and self._validates_after(state.epoch):
+                    ctx.validate()
+        finally:
+            call_hook("after_train")
+        return ctx.model
+
+    def _validates_after(self, epoch: int) -> bool:
+        if epoch < self.val_begin:
+            return False
+        return epoch % self.val_interval == 0 or epoch == self.max_epochs
+
+
+@LOOPS.register_module()
+class IterBasedTrainLoop:
+    """Train for ``max_iters`` iterations, restarting the dataloader when it runs out.
+
+    The dataloader restarts at once (after ``sampler.set_epoch(n)``), without MMEngine's
+    two-second pause. The epoch hooks run once, around the whole run, as in MMEngine.
+
+    Args:
+        max_iters: How many iterations to train.
+        val_interval: Validate after every this many iterations (and after the last).
+        val_begin: The first iteration (counted from 1) after which to validate.
+
+    Attributes:
+        stop_training: Set it (from a hook) to end training after the current iteration.
+    """
+
+    by_epoch = False
+
+    def __init__(self, max_iters: int, val_interval: int = 1000, val_begin: int = 1) -> None:
+        _check_positive("max_iters", max_iters)
+        _check_positive("val_interval", val_interval)
+        self.max_iters = max_iters
+        self.val_interval = val_interval
+        self.val_begin = val_begin
+        self.stop_training = False
+
+    def stopped(self) -> bool:
+        """Whether a hook asked to stop (``loop.stop_training = True``)."""
+        return self.stop_training
+
+    def plan(self, state: TrainState, dataloader: Iterable[Any]) -> None:
+        """Write the planned lengths into ``state``."""
+        length = _length(dataloader)
+        state.max_iters = self.max_iters
+        state.max_epochs = math.ceil(self.max_iters / length) if length else 1
+
+    def run(self, ctx: TrainContext) -> torch.nn.Module:
+        """Train from ``ctx.state`` on (iteration 0, or where a checkpoint left off)."""
+        state, call_hook = ctx.state, ctx.call_hook
+        self.plan(state, ctx.dataloader)
+        train_step = _step(ctx.model, "train_step")
+        batches = self._batches(ctx.dataloader, state)
+        call_hook("before_train")
+        try:
+            call_hook("before_train_epoch")
+            ctx.model.train()
+            while state.iter < self.max_iters and not self.stopped():
+                data_batch = next(batches)
+                batch_idx = state.iter
+                call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
+                outputs = train_step(data_batch, optim_wrapper=ctx.optim_wrapper)
+                call_hook(
+                    "after_train_iter", batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
+                )
+                state.iter += 1
+                state.inner_iter += 1
+                if ctx.validate is not None and self._validates_after(state.iter):
+                    ctx.validate()
+                    ctx.model.train()
+            call_hook("after_train_epoch")
+        finally:
+            call_hook("after_train")
+        return ctx.model
+
+    def _batches(self, dataloader: Iterable[Any], state: TrainState) -> Iterator[Any]:
+        """Yield batches forever; each pass over the dataloader is one epoch of the state."""
+        iterator = _skip(dataloader, state.inner_iter)
+        while True:
+            yield from iterator
+            state.epoch += 1
+            state.inner_iter = 0
+            _set_epoch(dataloader, state.epoch)
+            iterator = iter(dataloader)
+            if _length(dataloader) == 0:
+                raise ConfigError(
+                    "the training dataloader is empty", config_path="train_dataloader"
+                )
+
+    def _validates_after(self, iteration: int) -> bool:
+        if iteration < self.val_begin:
+            return False
+        return iteration % self.val_interval == 0 or iteration == self.max_iters
+
+
+class _EvalLoop:
+    mode = "val"
+    step_name = "val_step"
+
+    def run(self, ctx: EvalContext) -> Metrics:
+        """Run the model over the dataloader and return the evaluator's metrics."""
+        mode, call_hook = self.mode, ctx.call_hook
+        step = _step(ctx.model, self.step_name)
+        call_hook(f"before_{mode}")
+        call_hook(f"before_{mode}_epoch")
+        before_iter, after_iter = f"before_{mode}_iter", f"after_{mode}_iter"
+        was_training = ctx.model.training
+        ctx.model.eval()
+        try:
+            with torch.no_grad():
+                for batch_idx, data_batch in enumerate(ctx.dataloader):
+                    call_hook(before_iter, batch_idx=batch_idx, data_batch=data_batch)
+                    outputs = step(data_batch)
+                    ctx.evaluator.process(data_samples=outputs, data_batch=data_batch)
+                    call_hook(
+                        after_iter, batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
+                    )
+            metrics: Metrics = ctx.evaluator.evaluate(_dataset_size(ctx.dataloader))
+        finally:
+            ctx.model.train(was_training)
+        call_hook(f"after_{mode}_epoch", metrics=metrics)
+        call_hook(f"after_{mode}")
+        return metrics
+
+
+def _dataset_size(dataloader: Iterable[Any]) -> int:
+    dataset = getattr(dataloader, "dataset", None)
+    size = _length(dataset) if dataset is not None else None
+    return size if size is not None else 0
+
+
+@LOOPS.register_module()
+class ValLoop(_EvalLoop):
+    """One pass of ``val_step`` over the validation dataloader, then the evaluator."""
+
+    mode = "val"
+    step_name = "val_step"
+
+
+@LOOPS.register_module()
+class TestLoop(_EvalLoop):
+    """One pass of ``test_step`` over the test dataloader, then the evaluator."""
+
+    mode = "test"
+    step_name = "test_step"
+
+
+TrainLoop = EpochBasedTrainLoop | IterBasedTrainLoop
+
+
+def _check_positive(path: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{path!r} must be a positive int, got {value!r}", config_path=path)
+
+
+def build_train_loop(cfg: Mapping[str, Any] | None) -> Any:
+    """Build the train loop from ``train_cfg``: ``type``, or ``by_epoch`` (default true).
+
+    Returns:
+        The loop, or None for None.
+
+    Raises:
+        ConfigError: Both ``type`` and ``by_epoch`` are given, or an argument is wrong.
+    """
+    if cfg is None:
+        return None
+    cfg = dict(cfg)
+    if "type" in cfg:
+        if "by_epoch" in cfg:
+            raise ConfigError(
+                "'train_cfg' gives both 'type' and 'by_epoch'; keep one",
+                config_path="train_cfg.by_epoch",
+            )
+        return _build("train_cfg", cfg)
+    by_epoch = cfg.pop("by_epoch", True)
+    cfg["type"] = "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop"
+    return _build("train_cfg", cfg)
+
+
+def build_eval_loop(cfg: Mapping[str, Any] | None, section: str) -> Any:
+    """Build ``val_cfg`` or ``test_cfg`` (an empty mapping gives the default loop)."""
+    if cfg is None:
+        return None
+    cfg = dict(cfg)
+    cfg.setdefault("type", "ValLoop" if section == "val_cfg" else "TestLoop")
+    return _build(section, cfg)
+
+
+def _build(section: str, cfg: dict[str, Any]) -> Any:
+    return build_at(LOOPS, cfg, section)

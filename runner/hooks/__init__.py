@@ -1,0 +1,15 @@
+"""The default hooks, registered in ``HOOKS`` (``default_hooks`` in a config)."""
+
+from ._checkpoint import CheckpointHook
+from ._logger import LoggerHook
+from ._param_scheduler import ParamSchedulerHook
+from ._sampler_seed import DistSamplerSeedHook
+from ._timer import IterTimerHook
+
+__all__ = [
+    "CheckpointHook",
+    "DistSamplerSeedHook",
+    "IterTimerHook",
+    "LoggerHook",
+    "ParamSchedulerHook",
+]
