@@ -296,8 +296,8 @@ class Accuracy(BaseMetric):
 
     def compute_metrics(self, results: list[Any]) -> dict[str, float]:
         """The share of samples whose label ranks within each k, in percent."""
-        ranks = torch.tensor(results, dtype=torch.long)
-        return {f"top{k}": float((ranks < k).float().mean().item() * 100) for k in self.topk}
+        total = len(results)
+        return {f"top{k}": 100.0 * sum(rank < k for rank in results) / total for k in self.topk}
 
 
 def _as_labels(value: Any) -> torch.Tensor:

@@ -1,0 +1,184 @@
+"""Param schedulers: MMEngine's begin/end semantics on torch schedulers, state, building."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+import torch
+
+from container import BuildError, ConfigError, RegistryError
+from runner import (
+    PARAM_SCHEDULERS,
+    CosineAnnealingLR,
+    LinearLR,
+    MultiStepLR,
+    OptimWrapper,
+    build_param_schedulers,
+)
+
+
+def make_wrapper(lr: float = 1.0) -> OptimWrapper:
+    param = torch.nn.Parameter(torch.zeros(1))
+    return OptimWrapper(torch.optim.SGD([param], lr=lr))
+
+
+def run(wrapper: OptimWrapper, schedulers: list[Any], steps: int) -> list[float]:
+    """The lr used at each of ``steps`` steps (optimizer first, then schedulers)."""
+    lrs = []
+    param = wrapper.param_groups[0]["params"][0]
+    for _ in range(steps):
+        lrs.append(wrapper.get_lr()["lr"][0])
+        param.grad = torch.ones(1)
+        wrapper.step()
+        for scheduler in schedulers:
+            scheduler.step()
+    return lrs
+
+
+def test_all_mmengine_names_are_registered() -> None:
+    for name in (
+        "StepLR",
+        "MultiStepLR",
+        "CosineAnnealingLR",
+        "LinearLR",
+        "ExponentialLR",
+        "ConstantLR",
+        "PolyLR",
+        "OneCycleLR",
+    ):
+        assert name in PARAM_SCHEDULERS
+
+
+@pytest.mark.parametrize(
+    ("cfg", "expected"),
+    [
+        ({"type": "StepLR", "step_size": 2, "gamma": 0.5}, [1, 1, 0.5, 0.5, 0.25]),
+        ({"type": "MultiStepLR", "milestones": [1, 3], "gamma": 0.1}, [1, 0.1, 0.1, 0.01, 0.01]),
+        ({"type": "ExponentialLR", "gamma": 0.5}, [1, 0.5, 0.25, 0.125, 0.0625]),
+        ({"type": "LinearLR", "start_factor": 0.2, "end": 5}, [0.2, 0.4, 0.6, 0.8, 1, 1]),
+        ({"type": "ConstantLR", "factor": 0.5, "end": 4}, [0.5, 0.5, 0.5, 1, 1]),
+        ({"type": "PolyLR", "eta_min": 0.0, "power": 1.0, "end": 5}, [1, 0.75, 0.5, 0.25, 0, 0]),
+        (
+            {"type": "CosineAnnealingLR", "end": 4},
+            [1, (1 + math.cos(math.pi / 4)) / 2, 0.5, (1 + math.cos(3 * math.pi / 4)) / 2, None],
+        ),
+    ],
+)
+def test_schedules(cfg: dict[str, Any], expected: list[float | None]) -> None:
+    wrapper = make_wrapper()
+    schedulers = build_param_schedulers(wrapper, cfg)
+    lrs = run(wrapper, schedulers, len(expected))
+    for got, want in zip(lrs, expected, strict=True):
+        if want is not None:
+            assert got == pytest.approx(want, abs=1e-9)
+
+
+def test_cosine_stops_at_end() -> None:
+    wrapper = make_wrapper()
+    schedulers = build_param_schedulers(wrapper, {"type": "CosineAnnealingLR", "end": 4})
+    lrs = run(wrapper, schedulers, 8)
+    assert lrs[4:] == [lrs[3]] * 4  # frozen from `end` on
+
+
+def test_warmup_then_decay_chain_with_begin() -> None:
+    wrapper = make_wrapper()
+    schedulers = build_param_schedulers(
+        wrapper,
+        [
+            {"type": "LinearLR", "start_factor": 0.5, "begin": 0, "end": 3, "by_epoch": False},
+            {"type": "StepLR", "step_size": 1, "gamma": 0.5, "begin": 4, "by_epoch": False},
+        ],
+    )
+    assert [s.by_epoch for s in schedulers] == [False, False]
+    assert run(wrapper, schedulers, 7) == pytest.approx([0.5, 0.75, 1, 1, 1, 0.5, 0.25])
+
+
+def test_one_cycle_goes_up_then_down() -> None:
+    wrapper = make_wrapper(lr=0.1)
+    schedulers = build_param_schedulers(wrapper, {"type": "OneCycleLR", "eta_max": 1.0, "end": 10})
+    lrs = run(wrapper, schedulers, 10)
+    peak = lrs.index(max(lrs))
+    assert lrs[0] == pytest.approx(1.0 / 25)
+    assert 0 < peak < 9
+    assert max(lrs) == pytest.approx(1.0, rel=0.05)
+    assert lrs[-1] < lrs[0]
+
+
+def test_state_dict_resumes_the_schedule() -> None:
+    cfg = [
+        {"type": "LinearLR", "start_factor": 0.5, "end": 3},
+        {"type": "MultiStepLR", "milestones": [2, 4], "gamma": 0.1, "begin": 2},
+    ]
+    wrapper = make_wrapper()
+    schedulers = build_param_schedulers(wrapper, cfg)
+    full = run(wrapper, schedulers, 10)
+
+    first = make_wrapper()
+    before = build_param_schedulers(first, cfg)
+    head = run(first, before, 3)
+    states = [s.state_dict() for s in before]
+    optimizer_state = first.state_dict()
+
+    second = make_wrapper()
+    after = build_param_schedulers(second, cfg)  # built first, as a runner does
+    second.load_state_dict(optimizer_state)
+    for scheduler, state in zip(after, states, strict=True):
+        scheduler.load_state_dict(state)
+    tail = run(second, after, 7)
+    assert head + tail == pytest.approx(full)
+
+
+def test_state_before_begin_round_trips() -> None:
+    wrapper = make_wrapper()
+    (scheduler,) = build_param_schedulers(wrapper, {"type": "StepLR", "step_size": 1, "begin": 5})
+    run(wrapper, [scheduler], 2)
+    assert scheduler.state_dict() == {"last_step": 2, "scheduler": None}
+
+
+def test_scheduler_accepts_a_wrapper_or_an_optimizer() -> None:
+    wrapper = make_wrapper()
+    assert MultiStepLR(wrapper, milestones=[1]).optimizer is wrapper.optimizer
+    assert LinearLR(wrapper.optimizer, end=2).optimizer is wrapper.optimizer
+    with pytest.raises(TypeError, match="expected a torch optimizer"):
+        LinearLR("sgd", end=2)
+
+
+def test_ready_torch_scheduler_is_kept() -> None:
+    wrapper = make_wrapper()
+    ready = torch.optim.lr_scheduler.StepLR(wrapper.optimizer, step_size=1)
+    assert build_param_schedulers(wrapper, [ready]) == [ready]
+    assert build_param_schedulers(wrapper, None) == []
+
+
+@pytest.mark.parametrize(
+    ("cfg", "error", "match"),
+    [
+        (
+            [{"type": "LinearLR", "end": 3}, {"type": "MultiStepLRR", "milestones": [1]}],
+            RegistryError,
+            r"'param_scheduler\.1\.type'.*did you mean 'MultiStepLR'",
+        ),
+        (
+            {"type": "LinearLR", "start_factor": 0.1},
+            BuildError,
+            r"'param_scheduler'.*LinearLR needs a finite 'end'",
+        ),
+        ({"type": "CosineAnnealingLR"}, BuildError, "needs T_max or a finite 'end'"),
+        ({"type": "StepLR", "step_size": 1, "begin": 3, "end": 3}, BuildError, "0 <= begin < end"),
+        ([{"milestones": [1]}], ConfigError, r"'param_scheduler\.0' needs a 'type'"),
+        ([3], ConfigError, r"'param_scheduler\.0' must be a scheduler config"),
+        ("StepLR", ConfigError, "must be a scheduler config or a list"),
+    ],
+)
+def test_config_errors_name_the_entry(cfg: Any, error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match) as info:
+        build_param_schedulers(make_wrapper(), cfg)
+    assert str(getattr(info.value, "config_path", "")).startswith("param_scheduler")
+
+
+def test_cosine_with_t_max_and_eta_min() -> None:
+    wrapper = make_wrapper()
+    scheduler = CosineAnnealingLR(wrapper, T_max=2, eta_min=0.5)
+    assert run(wrapper, [scheduler], 3) == pytest.approx([1.0, 0.75, 0.5])
