@@ -110,4 +110,4 @@ class ConfigDict(dict[str, Any]):
         return {key: to_plain(value) for key, value in self.items()}
 
     def __repr__(self) -> str:
-        return f"ConfigDict({dict.__repr__(self)})"
+        return f"ConfigDict({self.to_dict()!r})"

@@ -13,6 +13,7 @@ import json
 import keyword
 import math
 import os
+import unicodedata
 from typing import Any
 
 from ._paths import config_error, dotted
@@ -87,7 +88,13 @@ def python_text(data: dict[str, Any]) -> str:
 
 
 def _is_name(key: object) -> bool:
-    return isinstance(key, str) and key.isidentifier() and not keyword.iskeyword(key)
+    """Whether ``key`` can be written as a Python name (Python NFKC-normalizes names)."""
+    return (
+        isinstance(key, str)
+        and key.isidentifier()
+        and not keyword.iskeyword(key)
+        and unicodedata.normalize("NFKC", key) == key
+    )
 
 
 def _scalar(value: Any) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .._errors import ConfigError, did_you_mean
+from .._errors import ConfigError, nearest
 
 Key = str | int
 Path = tuple[Key, ...]
@@ -67,15 +67,28 @@ def _child_key(container: Any, part: str) -> Key | None:
 
 
 def suggest(data: Any, parent: Path, part: str) -> str:
-    """Return a did-you-mean for an unknown ``part`` under ``parent``, naming full paths."""
+    """Return a did-you-mean for an unknown ``part`` under ``parent``, naming full paths.
+
+    Keys beside ``part`` come first; failing those, keys of a similar name anywhere in the
+    config (a key written at the wrong level).
+    """
     container = get_path(data, parent)
     if isinstance(container, dict):
-        siblings = {dotted((*parent, key)): dotted((*parent, key)) for key in container}
-        hint = did_you_mean(dotted((*parent, part)), siblings)
-        if hint:
-            return hint
-    # A key put at the wrong level is still worth suggesting.
-    return did_you_mean(dotted((*parent, part)), (dotted(path) for path in iter_paths(data)))
+        siblings = [str(key) for key in container]
+        close = nearest(part, siblings)
+        if close:
+            return _hint([dotted((*parent, key)) for key in close])
+    by_name: dict[str, list[str]] = {}
+    for path in iter_paths(data):
+        by_name.setdefault(str(path[-1]), []).append(dotted(path))
+    close = nearest(part, by_name)
+    return _hint(sorted((p for key in close for p in by_name[key]), key=len)[:3])
+
+
+def _hint(paths: list[str]) -> str:
+    if not paths:
+        return ""
+    return "; did you mean " + " or ".join(repr(path) for path in paths) + "?"
 
 
 def parse_path(

@@ -103,8 +103,12 @@ def _check_tag(node: Node, origin: str) -> None:
 def _walk(node: Node, path: Path, origin: str, provenance: Provenance, stack: set[int]) -> None:
     """Check tags and duplicate keys under ``node``, recording the line of every key and item."""
     _check_tag(node, origin)
-    if id(node) in stack:  # a recursive alias; construction reports it
-        return
+    if id(node) in stack:
+        raise config_error(
+            "a YAML alias refers to a collection that contains it; a config must be a tree",
+            path=path,
+            source=Source(origin, node.start_mark.line + 1),
+        )
     if isinstance(node, MappingNode):
         stack.add(id(node))
         first_lines: dict[str, int] = {}
