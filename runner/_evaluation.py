@@ -16,9 +16,9 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from container import ConfigError, RegwireError
+from container import ConfigError
 
-from ._paths import build_at, raise_at
+from ._paths import build_at
 from ._registries import EVALUATOR, METRICS
 
 
@@ -224,10 +224,7 @@ def _build_metric(cfg: Any, path: str) -> BaseMetric:
             f"{path!r} must be a metric config such as {{type: Accuracy}}, got {cfg!r}",
             config_path=path,
         )
-    try:
-        metric = METRICS.build(cfg)
-    except RegwireError as exc:
-        raise_at(exc, path)
+    metric = build_at(METRICS, cfg, path)
     if not isinstance(metric, BaseMetric):
         raise ConfigError(
             f"'{path}.type' must build a BaseMetric, got {type(metric).__name__}",

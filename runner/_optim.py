@@ -16,9 +16,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from container import ConfigError, RegwireError
+from container import ConfigError
 
-from ._paths import build_at, raise_at
+from ._paths import build_at
 from ._registries import OPTIM_WRAPPERS, OPTIMIZERS
 
 CLIP_TYPES = ("norm", "value")
@@ -294,10 +294,7 @@ def build_optim_wrapper(
     passed: dict[str, Any] = {"optimizer": optimizer}
     if "clip_grad" in wrapper_cfg:
         passed["clip_grad"] = wrapper_cfg.pop("clip_grad")
-    try:
-        wrapper = OPTIM_WRAPPERS.build(wrapper_cfg, **passed)
-    except RegwireError as exc:
-        raise_at(exc, section)
+    wrapper = build_at(OPTIM_WRAPPERS, wrapper_cfg, section, **passed)
     if not isinstance(wrapper, OptimWrapper):
         raise ConfigError(
             f"'{section}.type' must build an OptimWrapper, got {type(wrapper).__name__}",

@@ -1,13 +1,13 @@
 """Build a config section with a registry, naming errors by the section's full config path.
 
 A registry names the place of a mistake relative to the mapping it was given
-(``optimizer.type``); the runner builds sections of a larger config, so it adds the section's
-own path in front (``optim_wrapper.optimizer.type``), in this one helper.
+(``optimizer.type``); the runner builds sections of a larger config, so the section's own path
+goes in front (``optim_wrapper.optimizer.type``): :meth:`Registry.build_at` does it while
+building, and :func:`raise_at` does it for an error raised outside a build.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from container import Registry, RegwireError
@@ -64,9 +64,4 @@ def build_at(registry: Registry, cfg: Any, section: str, **default_args: Any) ->
     Raises:
         RegwireError: The config is wrong; its ``config_path`` starts with ``section``.
     """
-    if not isinstance(cfg, Mapping):
-        return cfg
-    try:
-        return registry.build(cfg, **default_args)
-    except RegwireError as exc:
-        raise_at(exc, section)
+    return registry.build_at(section, cfg, **default_args)
