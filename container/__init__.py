@@ -7,9 +7,12 @@ from providers import node_at
 
 from ._errors import BuildError, ConfigError, RegistryError, RegwireError, did_you_mean, nearest
 from ._registry import Registry
+from .config import Config, ConfigDict
 
 __all__ = [
     "BuildError",
+    "Config",
+    "ConfigDict",
     "ConfigError",
     "Registry",
     "RegistryError",
