@@ -100,3 +100,17 @@ def test_config_sections_train_to_high_accuracy_quickly() -> None:
     assert logs["loss"].item() < 0.3
     assert wrapper.get_lr()["lr"] == [pytest.approx(0.003 * 0.3)]  # milestone 6 passed
     assert elapsed < 30
+
+
+def test_runner_trains_the_config_to_95_percent() -> None:
+    """The whole config through ``Runner.from_cfg``, writing nothing (``work_dir: null``)."""
+    from runner import Runner
+
+    cfg = yaml.safe_load(CONFIG.read_text())
+    cfg["work_dir"] = None
+    start = time.perf_counter()
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    metrics = runner.val()
+    assert metrics["accuracy/top1"] >= 95.0
+    assert time.perf_counter() - start < 60
