@@ -1,5 +1,6 @@
 """regwire's training layer: hooks, loops, the Runner and the training container."""
 
+from ._app import DEFAULT_HOOKS, TrainingContainer, build_hooks
 from ._checkpoint import CheckpointError, find_latest_checkpoint, load_checkpoint, save_checkpoint
 from ._data import (
     DefaultSampler,
@@ -64,6 +65,7 @@ from .hooks import (
 __all__ = [
     "DATASETS",
     "DATA_SAMPLERS",
+    "DEFAULT_HOOKS",
     "EVALUATOR",
     "FUNCTIONS",
     "HOOKS",
@@ -113,9 +115,11 @@ __all__ = [
     "TestLoop",
     "TrainContext",
     "TrainState",
+    "TrainingContainer",
     "ValLoop",
     "build_dataloader",
     "build_evaluator",
+    "build_hooks",
     "build_optim_wrapper",
     "build_param_schedulers",
     "find_latest_checkpoint",

@@ -89,7 +89,9 @@ def load_checkpoint(
     try:
         loaded = torch.load(source, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        detail = [line for line in lines if "Unpickler error" in line] or lines[:1]
+        first = detail[0] if detail else type(exc).__name__
         raise CheckpointError(
             f"cannot load checkpoint {str(source)!r} with weights_only=True, which regwire "
             f"always uses: {first}",

@@ -349,9 +349,9 @@ class TestLoop(_EvalLoop):
 TrainLoop = EpochBasedTrainLoop | IterBasedTrainLoop
 
 
-def _check_positive(path: str, value: object) -> None:
+def _check_positive(name: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{path!r} must be a positive int, got {value!r}", config_path=path)
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
 def build_train_loop(cfg: Mapping[str, Any] | None) -> Any:

@@ -305,7 +305,7 @@ class Runner:
                 **counters,
                 "seed": self.seed,
                 "time": time.strftime("%Y%m%d_%H%M%S", time.localtime()),
-                "torch_version": torch.__version__,
+                "torch_version": str(torch.__version__),
                 **(meta or {}),
             },
             "state_dict": _unwrap(self.model).state_dict(),

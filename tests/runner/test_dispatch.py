@@ -109,7 +109,7 @@ def test_missing_parameter_is_rejected() -> None:
         def after_val_epoch(self, runner: Any) -> None:  # type: ignore[override]
             pass
 
-    with pytest.raises(HookSignatureError, match="no parameter 'metrics'"):
+    with pytest.raises(HookSignatureError, match=r"no parameter 'metrics'"):
         DispatchTable.from_hooks([Narrow()])
 
 
@@ -128,7 +128,7 @@ def test_exception_names_hook_and_stage_and_chains() -> None:
 
     table = DispatchTable.from_hooks([Boom()])
     with pytest.raises(
-        HookError, match="hook Boom failed in before_run: ZeroDivisionError: nope"
+        HookError, match=r"hook Boom failed in before_run: ZeroDivisionError: nope"
     ) as info:
         table.call("before_run", RUNNER, {})
     assert isinstance(info.value.__cause__, ZeroDivisionError)
@@ -137,12 +137,12 @@ def test_exception_names_hook_and_stage_and_chains() -> None:
 
 def test_unknown_stage_suggests() -> None:
     table = DispatchTable.from_hooks([])
-    with pytest.raises(ValueError, match="did you mean 'after_train_iter'"):
+    with pytest.raises(ValueError, match=r"did you mean 'after_train_iter'"):
         table.call("after_train_itr", RUNNER, {})
 
 
 def test_invalid_priority_names_the_hook() -> None:
-    with pytest.raises(ValueError, match="hook Recorder: unknown priority 'hgh'"):
+    with pytest.raises(ValueError, match=r"hook Recorder: unknown priority 'hgh'"):
         DispatchTable.from_hooks([Recorder([], "x", "hgh")])
 
 

@@ -36,13 +36,13 @@ def test_get_priority_accepts(given: int | str | Priority, expected: int) -> Non
 def test_get_priority_suggests_the_nearest_name() -> None:
     with pytest.raises(ValueError, match=r"unknown priority 'hihg'; did you mean 'HIGH'\?"):
         get_priority("hihg")
-    with pytest.raises(ValueError, match="valid names, in any case: HIGHEST, VERY_HIGH"):
+    with pytest.raises(ValueError, match=r"valid names, in any case: HIGHEST, VERY_HIGH"):
         get_priority("urgent")
 
 
 @pytest.mark.parametrize("bad", [-1, 101, 3.5, None, True])
 def test_get_priority_rejects(bad: object) -> None:
-    with pytest.raises(ValueError, match="priority"):
+    with pytest.raises(ValueError, match=r"priority"):
         get_priority(bad)  # type: ignore[arg-type]
 
 
