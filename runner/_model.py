@@ -124,6 +124,7 @@ class BaseModel(nn.Module):
                 metrics, ``"tensor"`` returns raw outputs (logits).
             **kwargs: The batch, by name (a dict batch).
         """
+        raise NotImplementedError(f"{type(self).__name__} must implement forward()")
 
     @property
     def device(self) -> torch.device:

@@ -73,8 +73,10 @@ def test_train_step_updates_parameters_and_returns_detached_logs() -> None:
     assert not logs["loss"].requires_grad
     # the same step by hand
     ((reference.linear(x).squeeze(1) - y) ** 2).mean().backward()
+    grad = reference.linear.weight.grad
+    assert grad is not None
     with torch.no_grad():
-        expected = reference.linear.weight - 0.1 * reference.linear.weight.grad
+        expected = reference.linear.weight - 0.1 * grad
     assert torch.allclose(model.linear.weight, expected)
     assert model.linear.weight.grad is None  # zeroed (set to None) after the step
 
@@ -133,7 +135,7 @@ def test_move_to_device_keeps_container_types() -> None:
 
 def test_device_of_a_model_without_parameters_is_cpu() -> None:
     class Empty(BaseModel):
-        def forward(self, *inputs: Any, mode: str = "tensor", **kwargs: Any) -> Any:  # type: ignore[override]
+        def forward(self, *inputs: Any, mode: str = "tensor", **kwargs: Any) -> Any:
             return inputs
 
     assert Empty().device == torch.device("cpu")
@@ -147,3 +149,11 @@ def test_steps_reach_the_module_of_a_wrapper() -> None:
     wrapped.module = model
     x, y = batch()
     assert wrapped.module.val_step((x, y))["pred"].shape == (2,)
+
+
+def test_a_model_without_forward_says_so() -> None:
+    class NoForward(BaseModel):
+        pass
+
+    with pytest.raises(NotImplementedError, match="NoForward must implement forward"):
+        NoForward().val_step((torch.ones(1),))
