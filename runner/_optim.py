@@ -143,12 +143,23 @@ class OptimWrapper:
 
     # -- the update ---------------------------------------------------------------------
 
-    def update_params(self, loss: torch.Tensor) -> None:
-        """Backward the (scaled) loss; step and zero the gradients when a group is complete."""
+    def update_params(
+        self,
+        loss: torch.Tensor,
+        step_kwargs: Mapping[str, Any] | None = None,
+        zero_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Backward the (scaled) loss; step and zero the gradients when a group is complete.
+
+        Args:
+            loss: The total loss of one iteration.
+            step_kwargs: Keyword arguments for the optimizer's ``step``.
+            zero_kwargs: Keyword arguments for the optimizer's ``zero_grad``.
+        """
         self.backward(self.scale_loss(loss))
         if self.should_update():
-            self.step()
-            self.zero_grad()
+            self.step(**(step_kwargs or {}))
+            self.zero_grad(**(zero_kwargs or {}))
 
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
         """Compute gradients of ``loss`` and count the call."""

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.utils.data import DataLoader, Dataset
 
 from container import BuildError, ConfigError, RegistryError
@@ -235,3 +237,32 @@ def test_config_errors_name_their_path(
 def test_section_name_in_errors() -> None:
     with pytest.raises(ConfigError, match=r"'val_dataloader' needs 'batch_size'"):
         build_dataloader({"dataset": Squares()}, section="val_dataloader")
+
+
+@given(
+    size=st.integers(min_value=1, max_value=60),
+    world_size=st.integers(min_value=1, max_value=7),
+    seed=st.integers(min_value=0, max_value=1000),
+    epoch=st.integers(min_value=0, max_value=5),
+    round_up=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_ranks_cover_the_dataset(
+    size: int, world_size: int, seed: int, epoch: int, round_up: bool
+) -> None:
+    parts = []
+    for rank in range(world_size):
+        sampler = DefaultSampler(
+            range(size), seed=seed, round_up=round_up, rank=rank, world_size=world_size
+        )
+        sampler.set_epoch(epoch)
+        indices = list(sampler)
+        assert len(indices) == len(sampler)
+        parts.append(indices)
+    flat = [index for part in parts for index in part]
+    assert set(flat) == set(range(size))
+    if round_up:
+        assert len({len(part) for part in parts}) == 1
+        assert len(flat) - size < world_size
+    else:
+        assert sorted(flat) == list(range(size))

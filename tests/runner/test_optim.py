@@ -169,3 +169,11 @@ def test_wrapper_rejects_bad_arguments() -> None:
         OptimWrapper("SGD")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least 1"):
         OptimWrapper(torch.optim.SGD(params, lr=0.1), accumulative_counts=0)
+
+
+def test_update_params_passes_zero_kwargs() -> None:
+    model = make_model()
+    wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    wrapper.update_params(loss_of(model), zero_kwargs={"set_to_none": False})
+    assert model.weight.grad is not None
+    assert torch.count_nonzero(model.weight.grad) == 0
