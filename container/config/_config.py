@@ -229,8 +229,6 @@ class Config:
             return self._cfg_dict == other._cfg_dict
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __repr__(self) -> str:
         return f"Config(path: {self._filename}): {dict(self._cfg_dict)!r}"
 

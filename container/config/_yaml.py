@@ -12,17 +12,24 @@ installed), and a ``!!python/...`` tag is rejected before anything is constructe
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ._paths import Path, config_error
 from ._provenance import Provenance, Source
 
-_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BASE_DUMPER: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+if TYPE_CHECKING:
+    _BaseLoader = yaml.SafeLoader
+    _BaseDumper = yaml.SafeDumper
+else:  # libyaml's C parser and emitter, with PyYAML's safe constructors, where installed
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 _TAG = "tag:yaml.org,2002:"
 _REPLACED = {f"{_TAG}{name}" for name in ("bool", "int", "float", "null", "timestamp")}
@@ -56,9 +63,8 @@ def _resolvers(extra_null: str = "") -> dict[Any, list[tuple[str, re.Pattern[str
     return table
 
 
-def _construct_int(loader: yaml.SafeLoader, node: Node) -> int:
+def _core_int(text: str) -> int:
     """Read a core-schema integer: decimal (leading zeros are decimal), ``0x`` or ``0o``."""
-    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
     sign = -1 if text.startswith("-") else 1
     digits = text.lstrip("+-")
     if digits.startswith("0x"):
@@ -68,19 +74,46 @@ def _construct_int(loader: yaml.SafeLoader, node: Node) -> int:
     return sign * int(digits, 10)
 
 
-class ConfigLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+def _core_float(text: str) -> float:
+    """Read a core-schema float, ``.inf`` and ``.nan`` included."""
+    value = text.replace("_", "").lower()
+    sign = -1.0 if value.startswith("-") else 1.0
+    value = value.lstrip("+-")
+    if value == ".inf":
+        return sign * math.inf
+    if value == ".nan":
+        return math.nan
+    return sign * float(value)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
+    return _core_int(str(loader.construct_scalar(node)))
+
+
+# How the plain scalars of a config are built; any other tag goes through PyYAML's constructors.
+_SCALARS: dict[str, Callable[[str], Any]] = {
+    _TAG + "str": str,
+    _TAG + "null": lambda text: None,
+    _TAG + "bool": lambda text: text.lower() == "true",
+    _TAG + "int": _core_int,
+    _TAG + "float": _core_float,
+}
+_MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
+
+
+class ConfigLoader(_BaseLoader):
     """Safe loader with core-schema plain scalars."""
 
     yaml_implicit_resolvers = _resolvers()
 
 
-class ValueLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+class ValueLoader(_BaseLoader):
     """Loader for one command-line value: also reads Python's ``None``/``none`` as null."""
 
     yaml_implicit_resolvers = _resolvers(extra_null="|None|none")
 
 
-class ConfigDumper(_BASE_DUMPER):  # type: ignore[valid-type,misc]
+class ConfigDumper(_BaseDumper):
     """Safe dumper that quotes every string :class:`ConfigLoader` would read otherwise."""
 
     yaml_implicit_resolvers = _resolvers()
@@ -90,52 +123,83 @@ for _loader in (ConfigLoader, ValueLoader):
     _loader.add_constructor(_TAG + "int", _construct_int)
 
 
-def _check_tag(node: Node, origin: str) -> None:
-    if node.tag.startswith(_PYTHON_TAG):
-        tag = "!!" + node.tag[len(_TAG) :]
-        raise config_error(
-            f"YAML tag {tag} is not allowed: config files are loaded safely and never "
-            "create Python objects; write plain values and let a registry build objects",
-            source=Source(origin, node.start_mark.line + 1),
-        )
+@attrs.define
+class _Builder:
+    """Builds the value of a composed YAML document, checking it and recording its lines.
 
+    Plain mappings, sequences and scalars are built here (faster than PyYAML's generic
+    constructors, and with the path of every key at hand); other tags go to the loader's
+    safe constructors.
+    """
 
-def _walk(node: Node, path: Path, origin: str, provenance: Provenance, stack: set[int]) -> None:
-    """Check tags and duplicate keys under ``node``, recording the line of every key and item."""
-    _check_tag(node, origin)
-    if id(node) in stack:
-        raise config_error(
-            "a YAML alias refers to a collection that contains it; a config must be a tree",
-            path=path,
-            source=Source(origin, node.start_mark.line + 1),
-        )
-    if isinstance(node, MappingNode):
-        stack.add(id(node))
-        first_lines: dict[str, int] = {}
+    loader: yaml.SafeLoader
+    origin: str
+    provenance: Provenance
+    _open: set[int] = attrs.field(factory=set)
+
+    def source(self, node: Node) -> Source:
+        return Source(self.origin, node.start_mark.line + 1)
+
+    def build(self, node: Node, path: Path) -> Any:
+        tag = node.tag
+        if tag.startswith(_PYTHON_TAG):
+            raise config_error(
+                f"YAML tag !!{tag[len(_TAG) :]} is not allowed: config files are loaded safely "
+                "and never create Python objects; write plain values and let a registry build "
+                "objects",
+                source=self.source(node),
+            )
+        if isinstance(node, ScalarNode):
+            convert = _SCALARS.get(tag)
+            return convert(node.value) if convert else self.loader.construct_object(node, True)
+        if id(node) in self._open:
+            raise config_error(
+                "a YAML alias refers to a collection that contains it; a config must be a tree",
+                path=path,
+                source=self.source(node),
+            )
+        self._open.add(id(node))
+        try:
+            if isinstance(node, MappingNode) and tag == _MAP:
+                return self._mapping(node, path)
+            if isinstance(node, SequenceNode) and tag == _SEQ:
+                return self._sequence(node, path)
+            return self.loader.construct_object(node, True)
+        finally:
+            self._open.discard(id(node))
+
+    def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
+        own = {id(key_node) for key_node, _ in node.value if key_node.tag != _MERGE}
+        if len(own) != len(node.value):
+            self.loader.flatten_mapping(node)  # YAML merge keys: merged pairs come first
+        result: dict[Any, Any] = {}
+        first_lines: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            _check_tag(key_node, origin)
+            key = self.build(key_node, path)
             line = key_node.start_mark.line + 1
-            if key_node.tag == _TAG + "merge" or not isinstance(key_node, ScalarNode):
-                _walk(value_node, path, origin, Provenance(), stack)
-                continue
-            key = key_node.value
-            if key in first_lines:
+            if isinstance(key, dict | list):
                 raise config_error(
-                    f"key {key!r} is given twice in one mapping (first on line "
-                    f"{first_lines[key]}); remove one of them",
-                    path=(*path, key),
-                    source=Source(origin, line),
+                    "a mapping key must be a plain value", path=path, source=self.source(key_node)
                 )
-            first_lines[key] = line
-            provenance.record((*path, key), Source(origin, line))
-            _walk(value_node, (*path, key), origin, provenance, stack)
-        stack.discard(id(node))
-    elif isinstance(node, SequenceNode):
-        stack.add(id(node))
+            if id(key_node) in own:
+                if key in first_lines:
+                    raise config_error(
+                        f"key {key!r} is given twice in one mapping (first on line "
+                        f"{first_lines[key]}); remove one of them",
+                        path=(*path, key),
+                        source=Source(self.origin, line),
+                    )
+                first_lines[key] = line
+            self.provenance.record((*path, key), Source(self.origin, line))
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+    def _sequence(self, node: SequenceNode, path: Path) -> list[Any]:
+        items = []
         for index, item in enumerate(node.value):
-            provenance.record((*path, index), Source(origin, item.start_mark.line + 1))
-            _walk(item, (*path, index), origin, provenance, stack)
-        stack.discard(id(node))
+            self.provenance.record((*path, index), self.source(item))
+            items.append(self.build(item, (*path, index)))
+        return items
 
 
 def _syntax_error(exc: yaml.YAMLError, origin: str) -> Exception:
@@ -157,8 +221,7 @@ def load_yaml(text: str, origin: str, provenance: Provenance) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _walk(node, (), origin, provenance, set())
-        return loader.construct_document(node)
+        return _Builder(loader, origin, provenance).build(node, ())
     except yaml.YAMLError as exc:
         raise _syntax_error(exc, origin) from exc
     finally:
@@ -171,7 +234,7 @@ def node_lines(text: str, origin: str, provenance: Provenance) -> None:
     try:
         node = loader.get_single_node()
         if node is not None:
-            _walk(node, (), origin, provenance, set())
+            _Builder(loader, origin, provenance).build(node, ())
     except yaml.YAMLError:
         return
     finally:
