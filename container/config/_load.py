@@ -81,7 +81,9 @@ def load_file(filename: str, options: LoadOptions = LoadOptions()) -> Loaded:
 
 def load_text(text: str, extension: str, options: LoadOptions = LoadOptions()) -> Loaded:
     """Load config text given as a string; ``_base_`` paths are relative to the working dir."""
-    data, provenance = _load(None, text, file_format("x" + extension), options, ())
+    if extension.lower() not in FORMATS:
+        raise config_error(f"file_format must be one of .py, .yaml, .yml, .json, not {extension!r}")
+    data, provenance = _load(None, text, extension.lower(), options, ())
     return Loaded(data, provenance)
 
 

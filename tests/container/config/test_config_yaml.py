@@ -94,3 +94,23 @@ def test_aliases_that_share_a_node_are_fine(write: Write) -> None:
     cfg = Config.fromfile(write("alias.yaml", "a: &x {k: 1}\nb: *x\n"))
     cfg.b.k = 2
     assert cfg.a.k == 1
+
+
+def test_explicit_tags_use_the_safe_constructors(write: Write) -> None:
+    cfg = Config.fromfile(write("t.yaml", "a: !!str 123\nb: !!float 1\nc: !!set {x, y}\n"))
+    assert cfg.a == "123"
+    assert cfg.b == 1.0
+    assert cfg.c == {"x", "y"}
+
+
+def test_keys_are_typed_and_a_key_must_be_plain(write: Write) -> None:
+    cfg = Config.fromfile(write("k.yaml", "a: {1: one, '1': text, null: nothing}\n"))
+    assert cfg.a == {1: "one", "1": "text", None: "nothing"}
+    with pytest.raises(ConfigError, match=r"k2\.yaml:1: a: a mapping key must be a plain value"):
+        Config.fromfile(write("k2.yaml", "a: {[1, 2]: x}\n"))
+
+
+def test_merged_keys_may_be_overridden_but_own_keys_not_repeated(write: Write) -> None:
+    text = "base: &b {x: 1}\nchild:\n  <<: *b\n  x: 2\n  x: 3\n"
+    with pytest.raises(ConfigError, match=r"m\.yaml:5: child\.x: key 'x' is given twice"):
+        Config.fromfile(write("m.yaml", text))
