@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from container import ConfigError, RegwireError
+from container import Config, ConfigError, RegwireError
 
 from ._data import build_dataloader
 from ._dispatch import DispatchTable, HookSignatureError
@@ -257,10 +257,9 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
     )
 
     @classmethod
-    def from_cfg(cls, cfg: Mapping[str, Any]) -> Any:
+    def from_cfg(cls, cfg: Mapping[str, Any] | Config) -> Any:
         """Return a container whose ``config`` holds ``cfg`` (a Config or a plain mapping)."""
-        to_dict = getattr(cfg, "to_dict", None)
-        values = to_dict() if callable(to_dict) else _plain_dict(cfg)
+        values = cfg.to_dict() if isinstance(cfg, Config) else _plain_dict(cfg)
         app = cls()
         app.config.from_dict(values)
         return app

@@ -19,7 +19,7 @@ import torch
 import yaml
 from torch import nn
 
-from container import ConfigError, RegwireError
+from container import Config, ConfigError, RegwireError
 
 from . import _checkpoint as ckpt
 from ._dispatch import DispatchTable
@@ -116,7 +116,7 @@ class Runner:
         self._dump_config()
 
     @classmethod
-    def from_cfg(cls, cfg: Mapping[str, Any]) -> Runner:
+    def from_cfg(cls, cfg: Mapping[str, Any] | Config) -> Runner:
         """Build a runner from a whole config through :class:`runner.TrainingContainer`.
 
         Errors name the config path and, for a :class:`~container.config.Config`, the file

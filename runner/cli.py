@@ -1,0 +1,181 @@
+"""The ``regwire`` command line: train, test, print-config, list.
+
+::
+
+    regwire train CONFIG [--work-dir DIR] [--resume [CKPT]] [--cfg-options k=v ...] [--debug]
+    regwire test CONFIG --checkpoint CKPT [--work-dir DIR] [--cfg-options k=v ...]
+    regwire print-config CONFIG [--cfg-options k=v ...]
+    regwire list [REGISTRY]
+
+Like ``python -m``, the command puts the current directory first on ``sys.path``, so a config's
+``custom_imports: {imports: [examples.digits.model]}`` finds modules of the project it is run
+from. A mistake in a config prints one message (with the config path and ``file:line``) to
+stderr and exits with status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from container import Config, RegistryError, RegwireError, did_you_mean
+
+from ._dispatch import HookError
+from ._logging import LOGGER_NAME
+from ._registries import REGISTRIES
+from ._runner import Runner
+
+EXIT_CONFIG_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="regwire", description="Train, test and inspect runs described by config files."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("config", help="the config file (.yaml, .yml, .json or .py)")
+        command.add_argument(
+            "--cfg-options",
+            nargs="+",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override config values: a.b=1, +new.key=2 (add), ~key (delete); "
+            "unknown keys are rejected",
+        )
+        command.add_argument("--debug", action="store_true", help="show tracebacks")
+        return command
+
+    train = with_config("train", "train a model")
+    train.add_argument("--work-dir", help="where checkpoints and logs go")
+    train.add_argument(
+        "--resume",
+        nargs="?",
+        const="auto",
+        metavar="CKPT",
+        help="resume from CKPT, or from the newest checkpoint in the work directory",
+    )
+    test = with_config("test", "evaluate a checkpoint on the test data")
+    test.add_argument("--checkpoint", required=True, help="the checkpoint to test")
+    test.add_argument("--work-dir", help="where logs go")
+    with_config("print-config", "print the config after inheritance and overrides")
+    listing = commands.add_parser("list", help="list the registries or one registry's names")
+    listing.add_argument("registry", nargs="?", help="a registry name (model, hook, ...)")
+    listing.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    cwd = str(Path.cwd())
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        return int(_COMMANDS[args.command](args))
+    except (RegwireError, HookError) as exc:
+        error = _config_error(exc)
+        if error is None or args.debug:
+            raise
+        print(f"regwire: error: {error}", file=sys.stderr)
+        if error.config_path and error.config_path not in str(error):
+            print(f"  at config key {error.config_path!r}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    except KeyboardInterrupt:
+        print("regwire: interrupted", file=sys.stderr)
+        return 130
+
+
+def _config_error(exc: BaseException) -> RegwireError | None:
+    """The RegwireError behind ``exc``: itself, or what made a hook fail."""
+    if isinstance(exc, RegwireError):
+        return exc
+    cause = exc.__cause__
+    return cause if isinstance(cause, RegwireError) else None
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return Config.fromfile(args.config, cfg_options=list(args.cfg_options))
+
+
+def _set_work_dir(cfg: Config, args: argparse.Namespace) -> None:
+    if args.work_dir is not None:
+        cfg["work_dir"] = args.work_dir
+    elif cfg.get("work_dir") is None:
+        cfg["work_dir"] = str(Path("work_dirs") / Path(args.config).stem)
+
+
+@contextmanager
+def _console_log() -> Iterator[None]:
+    """Send the runs' log records to stdout while a command runs."""
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s - %(message)s", "%H:%M:%S"))
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _train(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    _set_work_dir(cfg, args)
+    if args.resume is not None:
+        cfg["resume"] = True
+        cfg["load_from"] = None if args.resume == "auto" else args.resume
+    with _console_log():
+        Runner.from_cfg(cfg).train()
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    _set_work_dir(cfg, args)
+    cfg["load_from"] = args.checkpoint
+    cfg["resume"] = False
+    with _console_log():
+        Runner.from_cfg(cfg).test()
+    return 0
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    print(_load(args).pretty_text)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.registry is None:
+        for name, registry in REGISTRIES.items():
+            print(f"{name} ({len(registry)}): {', '.join(sorted(registry))}")
+        return 0
+    chosen = REGISTRIES.get(args.registry)
+    if chosen is None:
+        raise RegistryError(
+            f"no registry {args.registry!r}{did_you_mean(args.registry, REGISTRIES)} "
+            f"(registries: {', '.join(REGISTRIES)})"
+        )
+    print(repr(chosen))
+    return 0
+
+
+_COMMANDS: dict[str, Any] = {
+    "train": _train,
+    "test": _test,
+    "print-config": _print_config,
+    "list": _list,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
