@@ -54,6 +54,7 @@ from ._scheduler import (
     StepLR,
     build_param_schedulers,
 )
+from ._wrappers import DistributedModel
 from .hooks import (
     CheckpointHook,
     DistSamplerSeedHook,
@@ -89,6 +90,7 @@ __all__ = [
     "DefaultSampler",
     "DispatchTable",
     "DistSamplerSeedHook",
+    "DistributedModel",
     "EpochBasedTrainLoop",
     "EvalContext",
     "Evaluator",

@@ -144,11 +144,7 @@ class BaseModel(nn.Module):
 
     def run_forward(self, data: Any, mode: ForwardMode) -> Any:
         """Call the model on a prepared batch: a dict by keyword, a tuple or list by position."""
-        if isinstance(data, Mapping):
-            return self(**data, mode=mode)
-        if isinstance(data, list | tuple):
-            return self(*data, mode=mode)
-        return self(data, mode=mode)
+        return forward_batch(self, data, mode)
 
     def parse_losses(
         self, losses: Mapping[str, Any]
@@ -167,12 +163,7 @@ class BaseModel(nn.Module):
             The logged values, detached: ``loss`` (the total) first, then each entry of the
             loss dict.
         """
-        with optim_wrapper.optim_context(self):
-            data = self.prepare_batch(data, training=True)
-            losses = self.run_forward(data, mode="loss")
-        loss, log_vars = self.parse_losses(losses)
-        optim_wrapper.update_params(loss)
-        return log_vars
+        return train_step_through(self, self, data, optim_wrapper)
 
     def val_step(self, data: Any) -> Any:
         """Return the model's predictions (``mode="predict"``) for one validation batch."""
@@ -183,3 +174,28 @@ class BaseModel(nn.Module):
         """Return the model's predictions (``mode="predict"``) for one test batch."""
         with torch.no_grad():
             return self.run_forward(self.prepare_batch(data), mode="predict")
+
+
+def forward_batch(module: nn.Module, data: Any, mode: ForwardMode) -> Any:
+    """Call ``module`` on a batch: a dict by keyword, a tuple or list by position."""
+    if isinstance(data, Mapping):
+        return module(**data, mode=mode)
+    if isinstance(data, list | tuple):
+        return module(*data, mode=mode)
+    return module(data, mode=mode)
+
+
+def train_step_through(
+    caller: nn.Module, model: BaseModel, data: Any, optim_wrapper: OptimWrapper
+) -> dict[str, torch.Tensor]:
+    """One training step of ``model`` whose forward goes through ``caller``.
+
+    ``caller`` is the model itself, or a wrapper such as ``DistributedDataParallel`` whose
+    forward must run for its gradient synchronization to happen.
+    """
+    with optim_wrapper.optim_context(caller):
+        data = model.prepare_batch(data, training=True)
+        losses = forward_batch(caller, data, mode="loss")
+    loss, log_vars = model.parse_losses(losses)
+    optim_wrapper.update_params(loss)
+    return log_vars
