@@ -11,8 +11,13 @@ the same 10 overrides and returns a plain dict:
   ``OmegaConf.to_container``;
 - OmegaConf: the three YAML files loaded and merged by hand, ``OmegaConf.update`` per override.
 
+With ``--tree FOLDER``, it also loads every config file under FOLDER (a checkout's ``configs/``,
+say) with regwire and mmengine and reports the total time of each.
+
 Run it in the benchmark environment (``benchmarks/run.sh config``); systems that are not
-installed are left out. Prints a markdown table of medians and ratios to regwire.
+installed are left out. Each figure is the best of 3 medians (``_timing.per_call_us``), since
+mmengine writes temporary files and its times swing with the machine's disk load. Prints a
+markdown table and ratios to regwire.
 """
 
 from __future__ import annotations
@@ -32,6 +37,14 @@ from _timing import per_call_us, row
 
 from container.config import Config
 from container.config._dump import python_text
+
+ROUNDS = 3
+
+
+def measure(func: Any) -> float:
+    """Best of ``ROUNDS`` medians of one call of ``func``, in microseconds."""
+    return min(per_call_us(func) for _ in range(ROUNDS))
+
 
 HAVE = {name: importlib.util.find_spec(name) is not None for name in ("mmengine", "hydra")}
 
@@ -217,16 +230,33 @@ def omegaconf_by_hand(folder: Path) -> Any:
     return OmegaConf.to_container(cfg)
 
 
+def load_tree(folder: Path) -> None:
+    """Print the time to load every config under ``folder`` with regwire and with mmengine."""
+    files = sorted(p for p in folder.rglob("*") if p.suffix in (".py", ".yaml", ".yml", ".json"))
+    loaders: dict[str, Any] = {"regwire": lambda p: Config.fromfile(p).to_dict()}
+    if HAVE["mmengine"]:
+        from mmengine.config import Config as MMConfig
+
+        loaders["mmengine"] = lambda p: MMConfig.fromfile(str(p)).to_dict()
+    totals = {}
+    for system, load in loaders.items():
+        totals[system] = sum(measure(lambda p=path, f=load: f(p)) for path in files)
+    print(f"\n| load all {len(files)} configs under {folder.name}/ | total | ratio to regwire |")
+    print("|---|---|---|")
+    for system, total in totals.items():
+        print(row(system, total / 1000, "ms", totals["regwire"] / 1000))
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         tops = write_chains(Path(name))
         results: list[tuple[str, float]] = []
         for variant in ("py", "yaml"):
-            results.append((f"regwire, {variant}", per_call_us(lambda v=variant: regwire(tops[v]))))
+            results.append((f"regwire, {variant}", measure(lambda v=variant: regwire(tops[v]))))
             if HAVE["mmengine"]:
                 assert mmengine(tops[variant]) == regwire(tops[variant]), variant
                 results.append(
-                    (f"mmengine, {variant}", per_call_us(lambda v=variant: mmengine(tops[v])))
+                    (f"mmengine, {variant}", measure(lambda v=variant: mmengine(tops[v])))
                 )
         if HAVE["hydra"]:
             from hydra import compose, initialize_config_dir
@@ -238,15 +268,17 @@ def main() -> None:
                     cfg = compose("top", overrides=OVERRIDES)
                     return OmegaConf.to_container(cfg)
 
-                results.append(("Hydra compose, yaml", per_call_us(hydra)))
+                results.append(("Hydra compose, yaml", measure(hydra)))
             results.append(
-                ("OmegaConf by hand, yaml", per_call_us(lambda: omegaconf_by_hand(tops["hydra"])))
+                ("OmegaConf by hand, yaml", measure(lambda: omegaconf_by_hand(tops["hydra"])))
             )
     baselines = {variant: dict(results)[f"regwire, {variant}"] for variant in ("py", "yaml")}
     print("| load 3-file chain + 10 overrides | median | ratio to regwire |")
     print("|---|---|---|")
     for label, value in results:
         print(row(label, value / 1000, "ms", baselines[label.rsplit(", ", 1)[1]] / 1000))
+    if "--tree" in sys.argv:
+        load_tree(Path(sys.argv[sys.argv.index("--tree") + 1]))
 
 
 if __name__ == "__main__":

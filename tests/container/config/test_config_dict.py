@@ -92,3 +92,11 @@ def test_equal_to_plain_dict_and_dir_lists_keys() -> None:
     assert cfg == {"a": {"b": 1}}
     assert "a" in dir(cfg)
     assert repr(cfg) == "ConfigDict({'a': {'b': 1}})"
+
+
+def test_docstring_example_runs() -> None:
+    import doctest
+
+    from container.config import _configdict
+
+    assert doctest.testmod(_configdict).failed == 0
