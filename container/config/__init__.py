@@ -34,6 +34,8 @@ Where regwire differs from MMEngine, on purpose
     - A cycle of ``_base_`` files is reported with the files in it.
     - ``_delete_`` never reaches the result, even when the bases lack the key.
     - A dict in a child over a non-dict in a base replaces it (MMEngine raises ``TypeError``).
+    - Python configs drop built-in functions too (``from math import sqrt``); MMEngine keeps
+      them. Other imported values (``from math import pi``, a class) are kept, as in MMEngine.
     - Every error is a ``ConfigError`` whose message starts with the file and line, then the
       config path: ``configs/a.yaml:12: optim_wrapper.optimzer: unknown key; did you mean
       'optim_wrapper.optimizer'?``. ``.source`` and ``.config_path`` carry the two parts.

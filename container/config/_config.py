@@ -188,7 +188,9 @@ class Config:
         """Return where the value at dotted ``key`` was set, or ``None`` if that is unknown.
 
         ``str()`` of the result reads ``configs/base.yaml:12`` or
-        ``--cfg-options optim_wrapper.optimizer.lr=0.1``.
+        ``--cfg-options optim_wrapper.optimizer.lr=0.1``. Loading, overrides and
+        :meth:`merge_from_dict` are recorded; values assigned in code (``cfg.a.b = 1``) are not,
+        and keep the source of what they replaced or of the dict they are in.
 
         Raises:
             ConfigError: ``key`` names nothing in the config (with the nearest key suggested).
@@ -201,7 +203,7 @@ class Config:
         return getattr(self._cfg_dict, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._cfg_dict[name] = value
+        self[name] = value
 
     def __delattr__(self, name: str) -> None:
         delattr(self._cfg_dict, name)
@@ -210,6 +212,8 @@ class Config:
         return self._cfg_dict[name]
 
     def __setitem__(self, name: str, value: Any) -> None:
+        if name in RESERVED_KEYS:
+            raise config_error("is reserved: Config has an attribute of that name", path=name)
         self._cfg_dict[name] = value
 
     def __delitem__(self, name: str) -> None:

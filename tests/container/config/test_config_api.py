@@ -68,6 +68,14 @@ def test_reserved_keys(key: str, write: Write) -> None:
         Config.fromfile(write("c.yaml", f"{key}: 1\n"))
 
 
+def test_reserved_keys_cannot_be_set() -> None:
+    cfg = Config()
+    with pytest.raises(ConfigError, match="filename: is reserved"):
+        cfg.filename = "x"  # type: ignore[misc]
+    with pytest.raises(ConfigError, match="text: is reserved"):
+        cfg["text"] = "x"
+
+
 def test_not_a_mapping() -> None:
     with pytest.raises(TypeError, match="cfg_dict must be a dict"):
         Config([1, 2])  # type: ignore[arg-type]
