@@ -14,7 +14,7 @@ import pytest
 
 from container.config import Config
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXPECTED: dict[str, Any] = ast.literal_eval(
     (FIXTURES / "openmmlab_expected.txt").read_text(encoding="utf-8")
 )

@@ -135,6 +135,8 @@ def test_tuple_items_cannot_be_changed(write: Write) -> None:
     cfg = Config.fromfile(write("c.py", "scale = (1, 2)\n"))
     with pytest.raises(ConfigError, match=r"scale\.0: cannot change an item of a tuple"):
         cfg.apply_overrides(["scale.0=5"])
+    with pytest.raises(ConfigError, match=r"scale\.1: cannot delete an item of a tuple"):
+        cfg.apply_overrides(["~scale.1"])
     cfg.apply_overrides(["scale=[5, 6]"])
     assert cfg.scale == [5, 6]
 

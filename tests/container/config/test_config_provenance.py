@@ -128,3 +128,21 @@ def test_python_lines_for_nested_literals_and_tuples(write: Write) -> None:
     assert where(cfg, "a") == "c.py:1"
     assert where(cfg, "b.k.1.x") == "c.py:3"
     assert where(cfg, "c") == "c.py:6"
+
+
+def test_python_lines_for_annotated_augmented_and_dynamic_assignments(write: Write) -> None:
+    path = write(
+        "c.py",
+        """
+        lr: float = 0.1
+        steps = [1]
+        steps += [2]
+        model = dict(depth=1)
+        name = 'depth'
+        model[name] = 2
+        """,
+    )
+    cfg = Config.fromfile(path)
+    assert where(cfg, "lr") == "c.py:1"
+    assert where(cfg, "steps") == "c.py:3"
+    assert where(cfg, "model.depth") == "c.py:4"  # a computed key keeps the dict's line

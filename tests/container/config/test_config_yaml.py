@@ -114,3 +114,8 @@ def test_merged_keys_may_be_overridden_but_own_keys_not_repeated(write: Write) -
     text = "base: &b {x: 1}\nchild:\n  <<: *b\n  x: 2\n  x: 3\n"
     with pytest.raises(ConfigError, match=r"m\.yaml:5: child\.x: key 'x' is given twice"):
         Config.fromfile(write("m.yaml", text))
+
+
+def test_nan(write: Write) -> None:
+    value = Config.fromfile(write("n.yaml", "v: .nan\n")).v
+    assert value != value
