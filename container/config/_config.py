@@ -65,7 +65,9 @@ class Config:
         values = cfg_dict if isinstance(cfg_dict, ConfigDict) else to_config(dict(cfg_dict))
         object.__setattr__(self, "_cfg_dict", values)
         object.__setattr__(self, "_filename", None if filename is None else os.fspath(filename))
-        object.__setattr__(self, "_provenance", provenance or Provenance())
+        object.__setattr__(
+            self, "_provenance", provenance if provenance is not None else Provenance()
+        )
 
     @classmethod
     def fromfile(

@@ -128,14 +128,17 @@ def _add(data: Any, provenance: Provenance, override: Override) -> None:
                 source=override.source,
             )
         path = (*parent_path, last)
-    else:
-        what = (
-            "a list ends at index " + str(len(parent) - 1)
-            if isinstance(parent, list)
-            else (f"it is a {type(parent).__name__}, not a mapping")
-        )
+    elif isinstance(parent, list):
         raise config_error(
-            f"cannot add a key here: {what}", path=override.key, source=override.source
+            f"the list has {len(parent)} items; '+' appends only at index {len(parent)}",
+            path=override.key,
+            source=override.source,
+        )
+    else:
+        raise config_error(
+            f"cannot add a key inside a {type(parent).__name__} value",
+            path=override.key,
+            source=override.source,
         )
     _set(data, provenance, path, override.value, override.source)
 

@@ -123,7 +123,8 @@ def test_new_key_needs_a_plus(cfg_path: str) -> None:
         ("model..depth=1", r"malformed key 'model\.\.depth'"),
         ("model.depth=[1, 2", r"cannot read the value '\[1, 2'"),
         ("model.depth=!!python/object:os.system {}", r"cannot read the value"),
-        ("+train_pipeline.7={}", r"cannot add a key here: a list ends at index 1"),
+        ("+train_pipeline.7={}", r"the list has 2 items; '\+' appends only at index 2"),
+        ("+model.depth.x=1", r"model\.depth\.x: cannot add a key inside a int value"),
     ],
 )
 def test_malformed_overrides(cfg_path: str, option: str, message: str) -> None:
