@@ -54,7 +54,9 @@ def test_base_list_merges_in_order_then_the_file_over_them(write: Write) -> None
         pipeline = [dict(type='Load')]
         """,
     )
-    assert Config.fromfile(path).to_dict() == {
+    cfg = Config.fromfile(path)
+    assert list(cfg) == ["model", "optim", "epochs", "pipeline"]  # the order of the bases
+    assert cfg.to_dict() == {
         "model": {"type": "ResNet", "depth": 50, "norm": {"type": "BN", "momentum": 0.1}},
         "optim": {"type": "SGD", "lr": 0.01},
         "epochs": 100,
