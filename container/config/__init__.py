@@ -49,7 +49,8 @@ Command-line overrides (``cfg_options=[...]``, ``--cfg-options`` in the CLI)
     a key that does not exist is an error that suggests the nearest one. ``+key=value`` adds a
     new key (or appends to a list at index ``len``); ``~key`` deletes one. The value is read as
     a YAML flow scalar or collection (``0.1``, ``1e-3``, ``true``, ``null``/``None``,
-    ``[1, 2]``, ``{type: SGD}``); anything else is a string and ``key=`` is ``""``. Overrides
+    ``[1, 2]``, ``{type: SGD}``); anything else is a string and ``key=`` is ``""`` (``a,b`` is
+    the string ``"a,b"``, where MMEngine's ``DictAction`` makes a list: write ``[a, b]``). Overrides
     run before ``custom_imports``. A dict for ``cfg_options`` goes to
     ``cfg.merge_from_dict(options, allow_new_keys=True)``, which merges dicts as MMEngine does.
 

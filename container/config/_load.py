@@ -75,7 +75,8 @@ def load_file(filename: str, options: LoadOptions = LoadOptions()) -> Loaded:
     Raises:
         ConfigError: The file or a base is missing, malformed, or inherits from itself.
     """
-    data, provenance = _load(filename, None, file_format(filename), options, ())
+    path = os.path.expanduser(filename)
+    data, provenance = _load(path, None, file_format(path), options, ())
     return Loaded(data, provenance)
 
 

@@ -84,6 +84,10 @@ def apply_overrides(data: dict[str, Any], provenance: Provenance, overrides: Seq
             that does), with the nearest existing key suggested.
     """
     for text in overrides:
+        if not isinstance(text, str):
+            raise config_error(
+                f"an override must be a 'key=value' string, not {text!r}", source=CLI_ORIGIN
+            )
         override = parse_override(text)
         if override.action == "delete":
             _delete(data, provenance, override)

@@ -54,6 +54,14 @@ def test_filename(write: Write) -> None:
     assert Config.fromstring("a: 1", ".yaml").filename is None
 
 
+def test_home_directory_is_expanded(write: Write, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = Path(write("home/c.yaml", "a: 1\n"))
+    monkeypatch.setenv("HOME", str(path.parent))
+    cfg = Config.fromfile("~/c.yaml")
+    assert cfg.a == 1
+    assert cfg.filename == "~/c.yaml"
+
+
 def test_to_dict_is_plain() -> None:
     plain = Config({"a": {"b": [{"c": 1}]}}).to_dict()
     assert type(plain["a"]) is dict

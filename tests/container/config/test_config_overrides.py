@@ -132,6 +132,11 @@ def test_malformed_overrides(cfg_path: str, option: str, message: str) -> None:
         Config.fromfile(cfg_path, cfg_options=[option])
 
 
+def test_overrides_must_be_strings(cfg_path: str) -> None:
+    with pytest.raises(ConfigError, match=r"an override must be a 'key=value' string, not 3"):
+        Config.fromfile(cfg_path, cfg_options=[3])  # type: ignore[list-item]
+
+
 def test_tuple_items_cannot_be_changed(write: Write) -> None:
     cfg = Config.fromfile(write("c.py", "scale = (1, 2)\n"))
     with pytest.raises(ConfigError, match=r"scale\.0: cannot change an item of a tuple"):
