@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from container._errors import ConfigError
 from container.config import Config, ConfigDict, parse_override
@@ -194,3 +197,23 @@ def test_cfg_options_as_a_dict_use_merge_from_dict(cfg_path: str) -> None:
     cfg = Config.fromfile(cfg_path, cfg_options={"model.depth": 101, "brand.new": True})
     assert cfg.model.depth == 101
     assert cfg.brand.new is True
+
+
+# YAML refuses control characters (an error, never a wrong value), so the text is printable.
+_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=8)
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_json_values)
+def test_any_json_value_is_a_valid_override_value(value: Any) -> None:
+    # JSON is YAML flow, so `key=<json>` gives back exactly the value
+    assert parse_override("key=" + json.dumps(value, ensure_ascii=False)).value == value
