@@ -55,6 +55,9 @@ class ParamScheduler(ABC):
         ValueError: ``begin`` is negative or ``end`` is not after it.
     """
 
+    epoch_keys: tuple[str, ...] = ()
+    """Arguments counted in steps besides ``begin``/``end``, scaled by ``convert_to_iter_based``."""
+
     def __init__(
         self, optimizer: Any, begin: int = 0, end: int = INF, by_epoch: bool = True
     ) -> None:
@@ -123,6 +126,8 @@ class ParamScheduler(ABC):
 class StepLR(ParamScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` steps."""
 
+    epoch_keys = ("step_size",)
+
     def __init__(
         self,
         optimizer: Any,
@@ -143,6 +148,8 @@ class StepLR(ParamScheduler):
 @PARAM_SCHEDULERS.register_module()
 class MultiStepLR(ParamScheduler):
     """Multiply the learning rate by ``gamma`` at each milestone (counted from ``begin``)."""
+
+    epoch_keys = ("milestones",)
 
     def __init__(
         self,
@@ -188,6 +195,8 @@ class CosineAnnealingLR(ParamScheduler):
         T_max: The length of the half cosine; ``end - begin`` by default.
         eta_min: The lowest learning rate.
     """
+
+    epoch_keys = ("T_max",)
 
     def __init__(
         self,
@@ -321,6 +330,8 @@ class OneCycleLR(ParamScheduler):
         three_phase: Use torch's three-phase variant.
     """
 
+    epoch_keys = ("total_steps",)
+
     def __init__(
         self,
         optimizer: Any,
@@ -362,6 +373,7 @@ def build_param_schedulers(
     optim_wrapper: Any,
     cfg: Mapping[str, Any] | Sequence[Any] | None,
     section: str = "param_scheduler",
+    epoch_length: int | None = None,
 ) -> list[Any]:
     """Build the ``param_scheduler`` section over an optimizer wrapper's optimizer.
 
@@ -370,6 +382,9 @@ def build_param_schedulers(
         cfg: None (no schedulers), one scheduler config or a list of them; ready schedulers
             are kept. Each config is built from ``PARAM_SCHEDULERS`` with ``optimizer=``.
         section: Where ``cfg`` sits in the whole config, for error messages.
+        epoch_length: Iterations per epoch, for entries with ``convert_to_iter_based: true``
+            (MMEngine's option): their steps (``begin``, ``end``, ``milestones``, ...) are
+            given in epochs and scaled to iterations, and they step every iteration.
 
     Returns:
         The schedulers, in config order.
@@ -399,6 +414,7 @@ def build_param_schedulers(
                 raise ConfigError(
                     f"{path!r} needs a 'type' (a scheduler such as MultiStepLR)", config_path=path
                 )
+            item = _convert_to_iter_based(item, epoch_length, path)
             schedulers.append(build_at(PARAM_SCHEDULERS, item, path, optimizer=optimizer))
         elif callable(getattr(item, "step", None)):
             schedulers.append(item)
@@ -409,3 +425,34 @@ def build_param_schedulers(
                 config_path=path,
             )
     return schedulers
+
+
+def _convert_to_iter_based(
+    cfg: Mapping[str, Any], epoch_length: int | None, path: str
+) -> Mapping[str, Any]:
+    """Scale an epoch-based scheduler config to iterations when it asks for it."""
+    if not cfg.get("convert_to_iter_based", False):
+        return {key: value for key, value in cfg.items() if key != "convert_to_iter_based"}
+    flag_path = f"{path}.convert_to_iter_based"
+    if not cfg.get("by_epoch", True):
+        raise ConfigError(
+            f"{flag_path!r}: only an epoch-based scheduler (by_epoch: true) can be converted",
+            config_path=flag_path,
+        )
+    if not epoch_length:
+        raise ConfigError(
+            f"{flag_path!r} needs the number of iterations per epoch, which is unknown here "
+            "(no training dataloader)",
+            config_path=flag_path,
+        )
+    found = PARAM_SCHEDULERS.get(cfg["type"]) if isinstance(cfg["type"], str) else cfg["type"]
+    keys = ("begin", "end", *getattr(found, "epoch_keys", ()))
+    converted = {k: v for k, v in cfg.items() if k != "convert_to_iter_based"}
+    for key in keys:
+        value = converted.get(key)
+        if isinstance(value, list | tuple):
+            converted[key] = [item * epoch_length for item in value]
+        elif isinstance(value, int) and not (key == "end" and value >= INF):
+            converted[key] = value * epoch_length
+    converted["by_epoch"] = False
+    return converted

@@ -182,3 +182,40 @@ def test_cosine_with_t_max_and_eta_min() -> None:
     wrapper = make_wrapper()
     scheduler = CosineAnnealingLR(wrapper, T_max=2, eta_min=0.5)
     assert run(wrapper, [scheduler], 3) == pytest.approx([1.0, 0.75, 0.5])
+
+
+def test_convert_to_iter_based_scales_epochs_to_iterations() -> None:
+    wrapper = make_wrapper()
+    (scheduler,) = build_param_schedulers(
+        wrapper,
+        [
+            {
+                "type": "MultiStepLR",
+                "milestones": [1, 2],
+                "gamma": 0.5,
+                "convert_to_iter_based": True,
+            }
+        ],
+        epoch_length=3,
+    )
+    assert scheduler.by_epoch is False
+    assert scheduler.milestones == [3, 6]
+    assert run(wrapper, [scheduler], 8) == pytest.approx([1, 1, 1, 0.5, 0.5, 0.5, 0.25, 0.25])
+    (cosine,) = build_param_schedulers(
+        make_wrapper(),
+        {"type": "CosineAnnealingLR", "begin": 1, "end": 3, "convert_to_iter_based": True},
+        epoch_length=4,
+    )
+    assert (cosine.begin, cosine.end, cosine.T_max) == (4, 12, 8)
+    (kept,) = build_param_schedulers(
+        make_wrapper(), {"type": "StepLR", "step_size": 2, "convert_to_iter_based": False}
+    )
+    assert (kept.step_size, kept.by_epoch) == (2, True)
+
+
+def test_convert_to_iter_based_errors() -> None:
+    cfg = {"type": "StepLR", "step_size": 1, "convert_to_iter_based": True}
+    with pytest.raises(ConfigError, match=r"'param_scheduler\.convert_to_iter_based' needs"):
+        build_param_schedulers(make_wrapper(), cfg)
+    with pytest.raises(ConfigError, match="only an epoch-based scheduler"):
+        build_param_schedulers(make_wrapper(), {**cfg, "by_epoch": False}, epoch_length=2)
