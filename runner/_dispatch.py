@@ -46,22 +46,34 @@ class HookImpl:
 
 
 def call_stage(
-    stage: str, impls: Sequence[HookImpl], runner: object, kwargs: Mapping[str, Any]
+    stage: str,
+    methods: Sequence[Callable[..., Any]],
+    names: Sequence[str],
+    runner: object,
+    kwargs: Mapping[str, Any],
 ) -> None:
-    """Call each implementation of ``stage`` in order with ``runner`` and ``kwargs``.
+    """Call each of ``methods`` in order with ``runner`` and ``kwargs``.
+
+    Args:
+        stage: The stage, for the error message.
+        methods: The hooks' bound methods, in calling order.
+        names: The hooks' names, parallel to ``methods``.
+        runner: Passed first to every method.
+        kwargs: Passed by keyword to every method.
 
     Raises:
-        HookError: An implementation raised; the message names the hook and the stage.
+        HookError: A method raised; the message names the hook and the stage.
     """
-    for impl in impls:
-        try:
-            impl.method(runner, **kwargs)
-        except Exception as exc:
-            raise HookError(
-                f"hook {impl.name} failed in {stage}: {type(exc).__name__}: {exc}",
-                hook=impl.name,
-                stage=stage,
-            ) from exc
+    index = 0
+    try:
+        for method in methods:
+            method(runner, **kwargs)
+            index += 1
+    except Exception as exc:
+        name = names[index]
+        raise HookError(
+            f"hook {name} failed in {stage}: {type(exc).__name__}: {exc}", hook=name, stage=stage
+        ) from exc
 
 
 def sort_hooks(hooks: Iterable[object]) -> list[object]:
@@ -154,12 +166,14 @@ def _origin(method: Callable[..., Any]) -> str:
 class DispatchTable:
     """The hooks of each stage, in the order they run.
 
-    Build it with :meth:`from_hooks`; :meth:`call` is the only thing done per event.
+    Build it with :meth:`from_hooks`. ``stages`` describes the table; ``callers`` holds, per
+    stage, the bound methods and the hook names that :func:`call_stage` takes.
     """
 
     hooks: tuple[object, ...]
     names: tuple[str, ...]
     stages: Mapping[str, tuple[HookImpl, ...]]
+    callers: Mapping[str, tuple[tuple[Callable[..., Any], ...], tuple[str, ...]]]
 
     @classmethod
     def from_hooks(cls, hooks: Iterable[object]) -> DispatchTable:
@@ -185,7 +199,11 @@ class DispatchTable:
                     check_signature(name, method, stage)
                     impls.append(HookImpl(name, hook, method))
             stages[stage] = tuple(impls)
-        return cls(tuple(ordered), tuple(names), stages)
+        callers = {
+            stage: (tuple(i.method for i in impls), tuple(i.name for i in impls))
+            for stage, impls in stages.items()
+        }
+        return cls(tuple(ordered), tuple(names), stages, callers)
 
     def call(self, stage: str, runner: object, kwargs: Mapping[str, Any]) -> None:
         """Call the hooks of ``stage``.
@@ -195,10 +213,11 @@ class DispatchTable:
             HookError: A hook raised.
         """
         try:
-            impls = self.stages[stage]
+            methods, names = self.callers[stage]
         except KeyError:
-            raise ValueError(f"unknown hook stage {stage!r}{did_you_mean(stage, STAGES)}") from None
-        call_stage(stage, impls, runner, kwargs)
+            raise unknown_stage(stage) from None
+        if methods:
+            call_stage(stage, methods, names, runner, kwargs)
 
     def format(self) -> str:
         """Return the table as text: each stage with its hooks and their priorities."""
@@ -208,6 +227,11 @@ class DispatchTable:
                 lines.append(f"{stage}:")
                 lines.extend(f"  ({_priority_name(impl.hook):<12}) {impl.name}" for impl in impls)
         return "\n".join(lines) if lines else "(no hooks)"
+
+
+def unknown_stage(stage: str) -> ValueError:
+    """The error for a stage name that is not one of the 22."""
+    return ValueError(f"unknown hook stage {stage!r}{did_you_mean(stage, STAGES)}")
 
 
 def _priority_name(hook: object) -> str:

@@ -22,7 +22,7 @@ from torch import nn
 from container import Config, ConfigError, RegwireError
 
 from . import _checkpoint as ckpt
-from ._dispatch import DispatchTable
+from ._dispatch import DispatchTable, call_stage, unknown_stage
 from ._logging import MessageHub, make_logger
 from ._loops import EvalContext, Metrics, TestLoop, TrainContext, TrainState, ValLoop
 from ._random import Randomness
@@ -105,7 +105,7 @@ class Runner:
         if handler is not None:
             weakref.finalize(self, _detach, self.logger, handler)
         self._log_handler = handler
-        self._table = DispatchTable.from_hooks(hooks)
+        self._set_hooks(hooks)
         if train_loop is not None and train_dataloader is not None:
             train_loop.plan(self.state, train_dataloader)
         if randomness is not None:
@@ -172,20 +172,29 @@ class Runner:
 
     # -- hooks ------------------------------------------------------------------------------
 
-    def call_hook(self, fn_name: str, **kwargs: Any) -> None:
+    def call_hook(self, fn_name: str, /, **kwargs: Any) -> None:
         """Call ``fn_name`` on every hook that implements it, in priority order.
 
         Raises:
             ValueError: ``fn_name`` is not a stage.
             HookError: A hook raised (naming the hook and the stage).
         """
-        self._table.call(fn_name, self, kwargs)
+        try:
+            methods, names = self._callers[fn_name]
+        except KeyError:
+            raise unknown_stage(fn_name) from None
+        if methods:
+            call_stage(fn_name, methods, names, self, kwargs)
 
     def register_hook(self, hook: object, priority: int | str | None = None) -> None:
         """Add a hook (rebuilding the dispatch tables); ``priority`` replaces its own."""
         if priority is not None:
             hook.priority = priority  # type: ignore[attr-defined]
-        self._table = DispatchTable.from_hooks([*self._table.hooks, hook])
+        self._set_hooks([*self._table.hooks, hook])
+
+    def _set_hooks(self, hooks: Sequence[object]) -> None:
+        self._table = DispatchTable.from_hooks(hooks)
+        self._callers = self._table.callers
 
     # -- running ----------------------------------------------------------------------------
 

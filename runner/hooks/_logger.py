@@ -33,18 +33,25 @@ class LoggerHook(Hook):
             raise ValueError(f"interval must be a positive int, got {interval!r}")
         self.interval = interval
         self.ignore_last = ignore_last
+        self._by_epoch = True
+        self._length: int | None = None
+
+    def before_train(self, runner: Any) -> None:
+        self._by_epoch = bool(getattr(runner.train_loop, "by_epoch", True))
+
+    def before_train_epoch(self, runner: Any) -> None:
+        self._length = _length(runner.train_dataloader)
 
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
-        by_epoch = getattr(runner.train_loop, "by_epoch", True)
-        length = _length(runner.train_dataloader)
+        by_epoch, length = self._by_epoch, self._length
         if by_epoch:
-            due = self.every_n_inner_iters(batch_idx, self.interval) or (
-                not self.ignore_last and length is not None and batch_idx + 1 == length
+            due = (batch_idx + 1) % self.interval == 0 or (
+                not self.ignore_last and batch_idx + 1 == length
             )
         else:
-            due = self.every_n_train_iters(runner, self.interval)
+            due = (runner.iter + 1) % self.interval == 0
         if not due:
             return
         if by_epoch:

@@ -22,6 +22,18 @@ class IterTimerHook(Hook):
     def _before_epoch(self, runner: Any, mode: str = "train") -> None:
         self._last = time.perf_counter()
 
+    # the training stages directly, not through the mode helpers: they run every iteration
+
+    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: DataBatch = None) -> None:
+        runner.message_hub.update_scalar("train/data_time", time.perf_counter() - self._last)
+
+    def after_train_iter(
+        self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
+    ) -> None:
+        now = time.perf_counter()
+        runner.message_hub.update_scalar("train/time", now - self._last)
+        self._last = now
+
     def _before_iter(
         self, runner: Any, batch_idx: int, data_batch: DataBatch = None, mode: str = "train"
     ) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from runner import Hook, HookError, Priority
-from runner._dispatch import DispatchTable, HookImpl, HookSignatureError, call_stage
+from runner._dispatch import DispatchTable, HookSignatureError, call_stage
 
 RUNNER = object()
 
@@ -148,9 +148,15 @@ def test_invalid_priority_names_the_hook() -> None:
 
 def test_call_stage_is_a_plain_loop() -> None:
     calls: list[int] = []
-    impls = [HookImpl(str(i), None, lambda runner, i=i: calls.append(i)) for i in range(3)]
-    call_stage("before_run", impls, RUNNER, {})
+    methods = [lambda runner, i=i: calls.append(i) for i in range(3)]
+    call_stage("before_run", methods, ["a", "b", "c"], RUNNER, {})
     assert calls == [0, 1, 2]
+
+    def boom(runner: object) -> None:
+        raise OSError("disk")
+
+    with pytest.raises(HookError, match=r"hook d failed in after_run: OSError: disk"):
+        call_stage("after_run", [*methods, boom], ["a", "b", "c", "d"], RUNNER, {})
 
 
 def test_format_lists_stages_with_hooks() -> None:
