@@ -67,7 +67,7 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[torch.Tensor, dict[str, tor
     total: torch.Tensor | None = None
     for name, value in losses.items():
         if isinstance(value, torch.Tensor):
-            reduced = value.mean()
+            reduced = value if value.dim() == 0 else value.mean()  # no graph node for scalars
         elif isinstance(value, Sequence) and all(isinstance(v, torch.Tensor) for v in value):
             reduced = torch.stack([v.mean() for v in value]).sum()
         else:

@@ -9,8 +9,8 @@ As in MMEngine, the model's ``train_step`` hands its total loss to
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import torch
@@ -132,14 +132,18 @@ class OptimWrapper:
             return loss / self._remainder_counts
         return loss / self.accumulative_counts
 
-    @contextmanager
-    def optim_context(self, model: nn.Module) -> Iterator[None]:
-        """Skip DDP's gradient all-reduce in iterations that only accumulate."""
-        with ExitStack() as stack:
+    def optim_context(self, model: nn.Module) -> AbstractContextManager[Any]:
+        """Skip DDP's gradient all-reduce in iterations that only accumulate.
+
+        Without accumulation this is a ``nullcontext`` (no attribute lookups on the model:
+        it runs every iteration).
+        """
+        if self.accumulative_counts > 1 and not self.should_sync():
             no_sync = getattr(model, "no_sync", None)
-            if self.accumulative_counts > 1 and callable(no_sync) and not self.should_sync():
-                stack.enter_context(no_sync())
-            yield
+            if callable(no_sync):
+                context: AbstractContextManager[Any] = no_sync()
+                return context
+        return nullcontext()
 
     # -- the update ---------------------------------------------------------------------
 
