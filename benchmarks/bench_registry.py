@@ -141,6 +141,8 @@ def main() -> None:
     imp_ours = import_ms("import container")
     rows.append(row("import `dependency_injector.containers`", imp_di, "ms", imp_di))
     rows.append(row("import `container`", imp_ours, "ms", imp_di))
+    imp_config = import_ms("from container import Config")
+    rows.append(row("`from container import Config` (loads YAML, attrs)", imp_config, "ms", imp_di))
     if HAVE_MMENGINE:
         rows.append(
             row(

@@ -317,9 +317,19 @@ def test_threads_registering_and_building_lose_nothing(models: Registry) -> None
 # -- import weight ----------------------------------------------------------------------------
 
 
-def test_import_container_does_not_import_torch() -> None:
-    code = "import sys, container; print('torch' in sys.modules)"
+def test_import_container_is_light() -> None:
+    code = (
+        "import sys, container; print('torch' in sys.modules, 'container.config' in sys.modules); "
+        "from container import Config; print(Config.__name__, 'torch' in sys.modules)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "False"
+    assert result.stdout.split() == ["False", "False", "Config", "False"]
+
+
+def test_unknown_attribute_of_the_package() -> None:
+    import container
+
+    with pytest.raises(AttributeError, match="module 'container' has no attribute 'Confg'"):
+        _ = container.Confg  # type: ignore[attr-defined]
