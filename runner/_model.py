@@ -9,6 +9,7 @@ a model wrapped in ``DistributedDataParallel`` is driven through ``wrapper.modul
 from __future__ import annotations
 
 import copy
+import itertools
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -128,12 +129,25 @@ class BaseModel(nn.Module):
 
     @property
     def device(self) -> torch.device:
-        """The device of the model's first parameter or buffer (the CPU if it has none)."""
-        for param in self.parameters():
-            return param.device
-        for buffer in self.buffers():
-            return buffer.device
-        return torch.device("cpu")
+        """The device of the model's first parameter or buffer (the CPU if it has none).
+
+        The tensor is found once and remembered (outside the module's registries), and
+        forgotten when ``.to()``, ``.cuda()`` and the like convert the module: this runs every
+        step, and walking the module tree each time cost more than the rest of the step's
+        bookkeeping.
+        """
+        source = self.__dict__.get("_device_source")
+        if source is None:
+            for tensor in itertools.chain(self.parameters(), self.buffers()):
+                source = self.__dict__["_device_source"] = tensor
+                break
+            else:
+                return torch.device("cpu")
+        return source.device
+
+    def _apply(self, fn: Callable[[torch.Tensor], torch.Tensor], recurse: bool = True) -> Any:
+        self.__dict__.pop("_device_source", None)
+        return super()._apply(fn, recurse)
 
     def prepare_batch(self, data: Any, training: bool = False) -> Any:
         """Move a batch to the model's device and run the data preprocessor, if any."""
