@@ -28,6 +28,7 @@ from container import Config, ConfigError, RegwireError
 
 from ._data import build_dataloader
 from ._dispatch import DispatchTable, HookSignatureError
+from ._dist import init_dist, wrap_model
 from ._evaluation import build_evaluator
 from ._hook import get_priority
 from ._loops import build_eval_loop, build_train_loop
@@ -49,9 +50,14 @@ DEFAULT_HOOKS: Mapping[str, Mapping[str, Any]] = {
 
 
 def set_up(
-    custom_imports: Mapping[str, Any] | None, randomness: Mapping[str, Any] | None
+    custom_imports: Mapping[str, Any] | None,
+    randomness: Mapping[str, Any] | None,
+    distributed: bool = False,
 ) -> Randomness:
     """Import ``custom_imports`` and seed everything; everything else is built after this.
+
+    ``distributed`` is only there to join the process group first (ranks seed differently
+    with ``diff_rank_seed``).
 
     Raises:
         ConfigError: A module cannot be imported (unless ``allow_failed_imports``), or
@@ -200,7 +206,10 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
     __self__ = providers.Self()
     config = providers.Configuration()
 
-    randomness = providers.Singleton(set_up, config.custom_imports, config.randomness)
+    distributed = providers.Singleton(init_dist, config.launcher, config.env_cfg)
+    randomness = providers.Singleton(
+        set_up, config.custom_imports, config.randomness, __self__.provided.distributed.call()
+    )
     model = providers.Singleton(build_model, config.model, __self__.provided.randomness.call())
     train_dataloader = providers.Singleton(
         build_dataloader_or_none,
@@ -235,9 +244,13 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
     test_loop = providers.Singleton(build_eval_loop, config.test_cfg, "test_cfg")
     hooks = providers.Singleton(build_hooks, config.default_hooks, config.custom_hooks)
 
+    wrapped_model = providers.Singleton(
+        wrap_model, __self__.provided.model.call(), __self__.provided.distributed.call()
+    )
+
     runner = providers.Singleton(
         Runner,
-        __self__.provided.model.call(),
+        __self__.provided.wrapped_model.call(),
         work_dir=config.work_dir,
         train_dataloader=__self__.provided.train_dataloader.call(),
         val_dataloader=__self__.provided.val_dataloader.call(),

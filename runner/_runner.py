@@ -23,6 +23,7 @@ from container import Config, ConfigError, RegwireError
 
 from . import _checkpoint as ckpt
 from ._dispatch import DispatchTable, call_stage, unknown_stage
+from ._dist import is_main_process
 from ._logging import MessageHub, make_logger
 from ._loops import EvalContext, Metrics, TestLoop, TrainContext, TrainState, ValLoop
 from ._random import Randomness
@@ -394,7 +395,7 @@ class Runner:
     # -- files ------------------------------------------------------------------------------
 
     def _make_log_dir(self) -> Path | None:
-        if self.work_dir is None:
+        if self.work_dir is None or not is_main_process():
             return None
         log_dir = self.work_dir / self.timestamp
         for suffix in itertools.count(1):

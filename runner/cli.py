@@ -3,13 +3,17 @@
 ::
 
     regwire train CONFIG [--work-dir DIR] [--resume [CKPT]] [--cfg-options k=v ...] [--debug]
+                         [--launcher {none,pytorch}]
     regwire test CONFIG --checkpoint CKPT [--work-dir DIR] [--cfg-options k=v ...]
     regwire print-config CONFIG [--cfg-options k=v ...]
     regwire list [REGISTRY]
 
 Like ``python -m``, the command puts the current directory first on ``sys.path``, so a config's
 ``custom_imports: {imports: [examples.digits.model]}`` finds modules of the project it is run
-from. A mistake in a config prints one message (with the config path and ``file:line``) to
+from. For several processes, start it with torchrun:
+``torchrun --nproc-per-node 2 -m runner.cli train CONFIG --launcher pytorch``.
+
+A mistake in a config prints one message (with the config path and ``file:line``) to
 stderr and exits with status 2; ``--debug`` shows the traceback instead.
 """
 
@@ -26,6 +30,7 @@ from typing import Any
 from container import Config, RegistryError, RegwireError, did_you_mean
 
 from ._dispatch import HookError
+from ._dist import shutdown_dist
 from ._logging import LOGGER_NAME
 from ._registries import REGISTRIES
 from ._runner import Runner
@@ -51,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
             "unknown keys are rejected",
         )
         command.add_argument("--debug", action="store_true", help="show tracebacks")
+        if name in ("train", "test"):
+            command.add_argument(
+                "--launcher",
+                choices=["none", "pytorch"],
+                default=None,
+                help="pytorch: join the process group torchrun started (one process per GPU)",
+            )
         return command
 
     train = with_config("train", "train a model")
@@ -106,6 +118,8 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def _set_work_dir(cfg: Config, args: argparse.Namespace) -> None:
+    if args.launcher is not None:
+        cfg["launcher"] = args.launcher
     if args.work_dir is not None:
         cfg["work_dir"] = args.work_dir
     elif cfg.get("work_dir") is None:
@@ -135,7 +149,10 @@ def _train(args: argparse.Namespace) -> int:
         cfg["resume"] = True
         cfg["load_from"] = None if args.resume == "auto" else args.resume
     with _console_log():
-        Runner.from_cfg(cfg).train()
+        try:
+            Runner.from_cfg(cfg).train()
+        finally:
+            shutdown_dist()
     return 0
 
 
@@ -145,7 +162,10 @@ def _test(args: argparse.Namespace) -> int:
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
     with _console_log():
-        Runner.from_cfg(cfg).test()
+        try:
+            Runner.from_cfg(cfg).test()
+        finally:
+            shutdown_dist()
     return 0
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .._checkpoint import write_latest
+from .._dist import is_main_process
 from .._hook import DataBatch, Hook, Priority
 from .._registries import HOOKS
 
@@ -81,7 +82,7 @@ class CheckpointHook(Hook):
 
     def _save(self, runner: Any, count: int) -> None:
         out_dir = Path(self.out_dir) if self.out_dir is not None else runner.work_dir
-        if out_dir is None:
+        if out_dir is None or not is_main_process():
             return
         filename = self.filename_tmpl.format(count)
         planned = str(Path(out_dir).resolve() / filename)
