@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import torch
+from torch import nn
 
 from container import RegwireError
 
@@ -129,3 +131,73 @@ def write_latest(work_dir: str | os.PathLike[str], checkpoint: Path) -> None:
     temp = pointer.with_name(f".{LAST_CHECKPOINT}.tmp")
     temp.write_text(str(checkpoint), encoding="utf-8")
     os.replace(temp, pointer)
+
+
+@runtime_checkable
+class Stateful(Protocol):
+    """Anything whose state a checkpoint holds: optimizer wrappers, schedulers, hooks..."""
+
+    def state_dict(self) -> Any: ...
+
+    def load_state_dict(self, state: Any, /) -> Any: ...
+
+
+def unwrap(model: nn.Module) -> nn.Module:
+    """The module a DDP-style wrapper holds (``.module``), or ``model`` itself."""
+    module = getattr(model, "module", None)
+    return module if isinstance(module, nn.Module) else model
+
+
+def gather_state(
+    *,
+    model: nn.Module,
+    optim_wrapper: Stateful | None,
+    param_schedulers: Sequence[Stateful],
+    hooks: Mapping[str, object],
+    sampler: object,
+) -> dict[str, Any]:
+    """Collect the parts of a checkpoint from each component's ``state_dict()``.
+
+    Pass None / empty for parts not to save. Only hooks with ``state_dict`` and
+    ``load_state_dict`` are saved, under their names; the sampler likewise.
+    """
+    checkpoint: dict[str, Any] = {"state_dict": unwrap(model).state_dict()}
+    if optim_wrapper is not None:
+        checkpoint["optimizer"] = optim_wrapper.state_dict()
+    if param_schedulers:
+        checkpoint["param_schedulers"] = [s.state_dict() for s in param_schedulers]
+    hook_states = {
+        name: hook.state_dict() for name, hook in hooks.items() if isinstance(hook, Stateful)
+    }
+    if hook_states:
+        checkpoint["hooks"] = hook_states
+    if isinstance(sampler, Stateful):
+        checkpoint["data_sampler"] = sampler.state_dict()
+    return checkpoint
+
+
+def restore_state(
+    checkpoint: Mapping[str, Any],
+    *,
+    model: nn.Module,
+    optim_wrapper: Stateful | None,
+    param_schedulers: Sequence[Stateful],
+    hooks: Mapping[str, object],
+    sampler: object,
+) -> None:
+    """Give each component its part of ``checkpoint`` through ``load_state_dict()``.
+
+    Parts the checkpoint lacks are left alone; hooks are matched by name.
+    """
+    unwrap(model).load_state_dict(checkpoint["state_dict"])
+    if optim_wrapper is not None and "optimizer" in checkpoint:
+        optim_wrapper.load_state_dict(checkpoint["optimizer"])
+    saved = checkpoint.get("param_schedulers", ())
+    for scheduler, state in zip(param_schedulers, saved, strict=False):
+        scheduler.load_state_dict(state)
+    for name, state in checkpoint.get("hooks", {}).items():
+        hook = hooks.get(name)
+        if isinstance(hook, Stateful):
+            hook.load_state_dict(state)
+    if "data_sampler" in checkpoint and isinstance(sampler, Stateful):
+        sampler.load_state_dict(checkpoint["data_sampler"])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
+import yaml
 
 LOGGER_NAME = "regwire"
 """Every runner logs to a child of this logger; the CLI sends it to the console."""
@@ -68,3 +71,38 @@ def make_logger(name: str, log_file: Path | None) -> tuple[logging.Logger, loggi
         handler.setFormatter(logging.Formatter("%(asctime)s - %(levelname)s - %(message)s"))
         logger.addHandler(handler)
     return logger, handler
+
+
+def make_log_dir(work_dir: Path, timestamp: str) -> Path:
+    """Create ``work_dir/<timestamp>/`` (``_1``, ``_2``... when it exists) and return it."""
+    for suffix in itertools.count():
+        log_dir = work_dir / (timestamp if suffix == 0 else f"{timestamp}_{suffix}")
+        try:
+            log_dir.mkdir(parents=True)
+            return log_dir
+        except FileExistsError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def dump_config(cfg: Mapping[str, Any], log_dir: Path) -> Path:
+    """Write the run's config to ``log_dir/config.yaml`` (``cfg.dump`` when it has one)."""
+    target = log_dir / "config.yaml"
+    dump = getattr(cfg, "dump", None)
+    if callable(dump):
+        dump(target)
+        return target
+    try:
+        text = yaml.safe_dump(_plain(cfg), sort_keys=False)
+    except yaml.YAMLError:
+        text = f"# not representable as YAML; Python repr:\n# {cfg!r}\n"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from typing import Any, Protocol
 
 import attrs
@@ -101,17 +101,15 @@ class EvalContext:
     call_hook: CallHook
 
 
-def _length(dataloader: Iterable[Any]) -> int | None:
-    try:
-        return len(dataloader)  # type: ignore[arg-type]
-    except TypeError:
-        return None
+def _length(dataloader: object) -> int | None:
+    return len(dataloader) if isinstance(dataloader, Sized) else None
 
 
 def _step(model: torch.nn.Module, name: str) -> Callable[..., Any]:
     """The step method of a model, or of the module a DDP wrapper holds."""
     target = getattr(model, "module", model) if not hasattr(model, name) else model
-    return getattr(target, name)  # type: ignore[no-any-return]
+    step: Callable[..., Any] = getattr(target, name)
+    return step
 
 
 def _set_epoch(dataloader: Iterable[Any], epoch: int) -> None:
@@ -346,7 +344,21 @@ class TestLoop(_EvalLoop):
     step_name = "test_step"
 
 
-TrainLoop = EpochBasedTrainLoop | IterBasedTrainLoop
+class TrainLoop(Protocol):
+    """What the runner needs of a training loop (both built-in loops are ones)."""
+
+    by_epoch: bool
+    stop_training: bool
+
+    def plan(self, state: TrainState, dataloader: Iterable[Any]) -> None: ...
+
+    def run(self, ctx: TrainContext) -> torch.nn.Module: ...
+
+
+class EvalLoop(Protocol):
+    """What the runner needs of a validation or test loop."""
+
+    def run(self, ctx: EvalContext) -> Metrics: ...
 
 
 def _check_positive(name: str, value: object) -> None:

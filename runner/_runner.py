@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 from torch import nn
 
 from container import Config, ConfigError, RegwireError
@@ -24,8 +23,17 @@ from container import Config, ConfigError, RegwireError
 from . import _checkpoint as ckpt
 from ._dispatch import DispatchTable, call_stage, unknown_stage
 from ._dist import is_main_process
-from ._logging import MessageHub, make_logger
-from ._loops import EvalContext, Metrics, TestLoop, TrainContext, TrainState, ValLoop
+from ._logging import MessageHub, dump_config, make_log_dir, make_logger
+from ._loops import (
+    EvalContext,
+    EvalLoop,
+    Metrics,
+    TestLoop,
+    TrainContext,
+    TrainLoop,
+    TrainState,
+    ValLoop,
+)
 from ._random import Randomness
 
 _run_ids = itertools.count()
@@ -68,9 +76,9 @@ class Runner:
         train_dataloader: Any = None,
         val_dataloader: Any = None,
         test_dataloader: Any = None,
-        train_loop: Any = None,
-        val_loop: Any = None,
-        test_loop: Any = None,
+        train_loop: TrainLoop | None = None,
+        val_loop: EvalLoop | None = None,
+        test_loop: EvalLoop | None = None,
         optim_wrapper: Any = None,
         param_schedulers: Sequence[Any] = (),
         val_evaluator: Any = None,
@@ -100,7 +108,11 @@ class Runner:
         self.message_hub = MessageHub()
         self.timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
         self.work_dir = Path(work_dir).resolve() if work_dir is not None else None
-        self.log_dir = self._make_log_dir()
+        self.log_dir = (
+            make_log_dir(self.work_dir, self.timestamp)
+            if self.work_dir is not None and is_main_process()
+            else None
+        )
         log_file = self.log_dir / f"{self.timestamp}.log" if self.log_dir else None
         self.logger, handler = make_logger(f"run{next(_run_ids)}", log_file)
         if handler is not None:
@@ -114,7 +126,8 @@ class Runner:
                 "seed: %d (deterministic: %s)", randomness.seed, randomness.deterministic
             )
         self.logger.info("hooks by stage:\n%s", self._table.format())
-        self._dump_config()
+        if self.log_dir is not None and cfg is not None:
+            dump_config(cfg, self.log_dir)
 
     @classmethod
     def from_cfg(cls, cfg: Mapping[str, Any] | Config) -> Runner:
@@ -130,7 +143,8 @@ class Runner:
         from ._app import TrainingContainer, locate
 
         try:
-            return TrainingContainer.from_cfg(cfg).runner()  # type: ignore[no-any-return]
+            runner: Runner = TrainingContainer.from_cfg(cfg).runner()
+            return runner
         except RegwireError as exc:
             locate(exc, cfg)
             raise
@@ -190,7 +204,7 @@ class Runner:
     def register_hook(self, hook: object, priority: int | str | None = None) -> None:
         """Add a hook (rebuilding the dispatch tables); ``priority`` replaces its own."""
         if priority is not None:
-            hook.priority = priority  # type: ignore[attr-defined]
+            setattr(hook, "priority", priority)  # noqa: B010  (any object can be a hook)
         self._set_hooks([*self._table.hooks, hook])
 
     def _set_hooks(self, hooks: Sequence[object]) -> None:
@@ -205,26 +219,23 @@ class Runner:
         Raises:
             ConfigError: There is no train loop, training data or optimizer wrapper.
         """
-        for name in ("train_loop", "train_dataloader", "optim_wrapper"):
-            if getattr(self, name) is None:
-                key = "train_cfg" if name == "train_loop" else name
+        loop, dataloader, optim_wrapper = self.train_loop, self.train_dataloader, self.optim_wrapper
+        if loop is None:
+            raise ConfigError("cannot train without 'train_cfg'", config_path="train_cfg")
+        for key, value in (("train_dataloader", dataloader), ("optim_wrapper", optim_wrapper)):
+            if value is None:
                 raise ConfigError(f"cannot train without {key!r}", config_path=key)
         with self._run():
             self._load_or_resume()
-            self.train_loop.plan(self.state, self.train_dataloader)
-            initialize = getattr(self.optim_wrapper, "initialize_count_status", None)
+            loop.plan(self.state, dataloader)
+            initialize = getattr(optim_wrapper, "initialize_count_status", None)
             if initialize is not None:
                 initialize(self.model, self.state.iter, self.state.max_iters)
             validate = self._validate if self.val_loop is not None else None
             context = TrainContext(
-                self.model,
-                self.train_dataloader,
-                self.optim_wrapper,
-                self.state,
-                self.call_hook,
-                validate,
+                self.model, dataloader, optim_wrapper, self.state, self.call_hook, validate
             )
-            return self.train_loop.run(context)  # type: ignore[no-any-return]
+            return loop.run(context)
 
     def val(self) -> Metrics:
         """Validate once (after loading ``load_from``); return the metrics."""
@@ -236,18 +247,22 @@ class Runner:
 
     def test(self) -> Metrics:
         """Test once (after loading ``load_from``); return the metrics."""
-        if self.test_loop is None:
+        loop = self.test_loop
+        if loop is None:
             raise ConfigError("cannot test without 'test_dataloader'", config_path="test_cfg")
         with self._run():
             self._load_or_resume()
-            context = EvalContext(
-                self.model, self.test_dataloader, self.test_evaluator, self.call_hook
+            return loop.run(
+                EvalContext(self.model, self.test_dataloader, self.test_evaluator, self.call_hook)
             )
-            return self.test_loop.run(context)  # type: ignore[no-any-return]
 
     def _validate(self) -> Metrics:
-        context = EvalContext(self.model, self.val_dataloader, self.val_evaluator, self.call_hook)
-        return self.val_loop.run(context)  # type: ignore[no-any-return]
+        loop = self.val_loop
+        if loop is None:
+            raise ConfigError("cannot validate without 'val_dataloader'", config_path="val_cfg")
+        return loop.run(
+            EvalContext(self.model, self.val_dataloader, self.val_evaluator, self.call_hook)
+        )
 
     @contextmanager
     def _run(self) -> Any:
@@ -310,30 +325,20 @@ class Runner:
                 "iter": state.iter + 1,
                 "inner_iter": state.inner_iter + 1,
             }
-        checkpoint: dict[str, Any] = {
-            "meta": {
-                **counters,
-                "seed": self.seed,
-                "time": time.strftime("%Y%m%d_%H%M%S", time.localtime()),
-                "torch_version": str(torch.__version__),
-                **(meta or {}),
-            },
-            "state_dict": _unwrap(self.model).state_dict(),
+        checkpoint = ckpt.gather_state(
+            model=self.model,
+            optim_wrapper=self.optim_wrapper if save_optimizer else None,
+            param_schedulers=self.param_schedulers if save_param_scheduler else (),
+            hooks=self.hook_names,
+            sampler=getattr(self.train_dataloader, "sampler", None),
+        )
+        checkpoint["meta"] = {
+            **counters,
+            "seed": self.seed,
+            "time": time.strftime("%Y%m%d_%H%M%S", time.localtime()),
+            "torch_version": str(torch.__version__),
+            **(meta or {}),
         }
-        if save_optimizer and self.optim_wrapper is not None:
-            checkpoint["optimizer"] = self.optim_wrapper.state_dict()
-        if save_param_scheduler and self.param_schedulers:
-            checkpoint["param_schedulers"] = [s.state_dict() for s in self.param_schedulers]
-        hook_states = {
-            name: hook.state_dict()  # type: ignore[attr-defined]
-            for name, hook in self.hook_names.items()
-            if callable(getattr(hook, "state_dict", None))
-        }
-        if hook_states:
-            checkpoint["hooks"] = hook_states
-        sampler = getattr(self.train_dataloader, "sampler", None)
-        if callable(getattr(sampler, "state_dict", None)):
-            checkpoint["data_sampler"] = sampler.state_dict()  # type: ignore[union-attr]
         self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
         return ckpt.save_checkpoint(checkpoint, Path(out_dir) / filename)
 
@@ -349,7 +354,7 @@ class Runner:
             CheckpointError: The file is missing or cannot be loaded with weights_only.
         """
         checkpoint = ckpt.load_checkpoint(filename, map_location, config_path="load_from")
-        result = _unwrap(self.model).load_state_dict(checkpoint["state_dict"], strict=strict)
+        result = ckpt.unwrap(self.model).load_state_dict(checkpoint["state_dict"], strict=strict)
         if result.missing_keys or result.unexpected_keys:
             self.logger.warning(
                 "loaded %s with missing keys %s and unexpected keys %s",
@@ -364,21 +369,14 @@ class Runner:
     def resume(self, filename: str | os.PathLike[str]) -> dict[str, Any]:
         """Restore weights, optimizer, schedulers, counters and hook states; return them."""
         checkpoint = ckpt.load_checkpoint(filename, "cpu", config_path="resume")
-        _unwrap(self.model).load_state_dict(checkpoint["state_dict"])
-        if self.optim_wrapper is not None and "optimizer" in checkpoint:
-            self.optim_wrapper.load_state_dict(checkpoint["optimizer"])
-        for scheduler, state in zip(
-            self.param_schedulers, checkpoint.get("param_schedulers", ()), strict=False
-        ):
-            scheduler.load_state_dict(state)
-        names = self.hook_names
-        for name, state in checkpoint.get("hooks", {}).items():
-            hook = names.get(name)
-            if hook is not None and callable(getattr(hook, "load_state_dict", None)):
-                hook.load_state_dict(state)  # type: ignore[attr-defined]
-        sampler = getattr(self.train_dataloader, "sampler", None)
-        if "data_sampler" in checkpoint and callable(getattr(sampler, "load_state_dict", None)):
-            sampler.load_state_dict(checkpoint["data_sampler"])  # type: ignore[union-attr]
+        ckpt.restore_state(
+            checkpoint,
+            model=self.model,
+            optim_wrapper=self.optim_wrapper,
+            param_schedulers=self.param_schedulers,
+            hooks=self.hook_names,
+            sampler=getattr(self.train_dataloader, "sampler", None),
+        )
         meta = checkpoint.get("meta", {})
         self.state.load_state_dict(meta)
         seed = meta.get("seed")
@@ -392,54 +390,15 @@ class Runner:
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
         return checkpoint
 
-    # -- files ------------------------------------------------------------------------------
-
-    def _make_log_dir(self) -> Path | None:
-        if self.work_dir is None or not is_main_process():
-            return None
-        log_dir = self.work_dir / self.timestamp
-        for suffix in itertools.count(1):
-            try:
-                log_dir.mkdir(parents=True)
-                return log_dir
-            except FileExistsError:
-                log_dir = self.work_dir / f"{self.timestamp}_{suffix}"
-        raise AssertionError("unreachable")
-
-    def _dump_config(self) -> None:
-        if self.log_dir is None or self.cfg is None:
-            return
-        dump = getattr(self.cfg, "dump", None)
-        target = self.log_dir / "config.yaml"
-        if callable(dump):
-            dump(target)
-            return
-        try:
-            text = yaml.safe_dump(_plain(self.cfg), sort_keys=False)
-        except yaml.YAMLError:
-            text = f"# not representable as YAML; Python repr:\n# {self.cfg!r}\n"
-        target.write_text(text, encoding="utf-8")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
-def _unwrap(model: nn.Module) -> nn.Module:
-    module = getattr(model, "module", None)
-    return module if isinstance(module, nn.Module) else model
-
 
 def _detach(logger: Any, handler: Any) -> None:
     logger.removeHandler(handler)
     handler.close()
 
 
-def _eval_loop(loop: Any, dataloader: Any, evaluator: Any, mode: str, default: type) -> Any:
+def _eval_loop(
+    loop: EvalLoop | None, dataloader: Any, evaluator: Any, mode: str, default: type[EvalLoop]
+) -> EvalLoop | None:
     given = {f"{mode}_dataloader": dataloader, f"{mode}_evaluator": evaluator}
     missing = [key for key, value in given.items() if value is None]
     if len(missing) == 1:
