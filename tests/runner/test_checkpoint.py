@@ -88,14 +88,22 @@ class Counting(Hook):
         self.count = state["count"]
 
 
-def build(work_dir: Path, loop: Any, *, resume: bool = False, load_from: Any = None) -> Runner:
+def build(
+    work_dir: Path,
+    loop: Any,
+    *,
+    resume: bool = False,
+    load_from: Any = None,
+    by_epoch: bool | None = None,
+) -> Runner:
     torch.manual_seed(0)
     model = ToyModel()
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9))
     scheduler = torch.optim.lr_scheduler.StepLR(optim.optimizer, step_size=1, gamma=0.5)
     data = make_data(24)
     loader = DataLoader(data, batch_size=4, sampler=DefaultSampler(data, shuffle=True, seed=7))
-    by_epoch = isinstance(loop, EpochBasedTrainLoop)
+    if by_epoch is None:
+        by_epoch = isinstance(loop, EpochBasedTrainLoop)
     return Runner(
         model,
         work_dir=work_dir,
@@ -173,3 +181,18 @@ def test_max_keep_ckpts_survives_resume(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.glob("*.pth")) == ["epoch_3.pth", "epoch_4.pth"]
     assert find_latest_checkpoint(tmp_path) == (tmp_path / "epoch_4.pth").resolve()
     assert not any(name.startswith(".") for name in os.listdir(tmp_path))
+
+
+def test_epoch_loop_resumes_mid_epoch(tmp_path: Path) -> None:
+    full = build(tmp_path / "full", EpochBasedTrainLoop(3))
+    full.train()
+    cut = build(tmp_path / "cut", EpochBasedTrainLoop(2), by_epoch=False)  # saves every 4 iters
+    cut.train()
+    path = tmp_path / "cut" / "iter_8.pth"  # epoch 2 (index 1), after its 2nd of 6 batches
+    meta = load_checkpoint(path)["meta"]
+    assert (meta["epoch"], meta["iter"], meta["inner_iter"]) == (1, 8, 2)
+    resumed = build(tmp_path / "x", EpochBasedTrainLoop(3), resume=True, load_from=path)
+    resumed.train()
+    assert (resumed.epoch, resumed.iter) == (3, 18)
+    for a, b in zip(full.model.parameters(), resumed.model.parameters(), strict=True):
+        assert torch.equal(a, b)
