@@ -61,6 +61,7 @@ from .hooks import (
     IterTimerHook,
     LoggerHook,
     ParamSchedulerHook,
+    RuntimeInfoHook,
 )
 
 __all__ = [
@@ -113,6 +114,7 @@ __all__ = [
     "Priority",
     "Randomness",
     "Runner",
+    "RuntimeInfoHook",
     "StepLR",
     "TestLoop",
     "TrainContext",

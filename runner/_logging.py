@@ -26,6 +26,15 @@ class MessageHub:
 
     window: int = 100
     _scalars: dict[str, deque[float]] = attrs.field(factory=dict)
+    _info: dict[str, Any] = attrs.field(factory=dict)
+
+    def update_info(self, key: str, value: Any) -> None:
+        """Record a non-scalar value (``epoch``, ``max_iters``...), replacing the last one."""
+        self._info[key] = value
+
+    def get_info(self, key: str, default: Any = None) -> Any:
+        """The value recorded under ``key`` by :meth:`update_info`, or ``default``."""
+        return self._info.get(key, default)
 
     def update_scalar(self, key: str, value: float) -> None:
         """Record a value of ``key`` (``train/loss``, ``val/accuracy/top1``)."""

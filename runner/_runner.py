@@ -21,6 +21,7 @@ from torch import nn
 from container import Config, ConfigError, RegwireError
 
 from . import _checkpoint as ckpt
+from ._data import dist_info
 from ._dispatch import DispatchTable, call_stage, unknown_stage
 from ._dist import is_main_process
 from ._logging import MessageHub, dump_config, make_log_dir, make_logger
@@ -180,6 +181,20 @@ class Runner:
     @property
     def max_iters(self) -> int:
         return self.state.max_iters
+
+    @property
+    def rank(self) -> int:
+        """This process's rank (0 without torch.distributed)."""
+        return dist_info()[0]
+
+    @property
+    def world_size(self) -> int:
+        """The number of processes (1 without torch.distributed)."""
+        return dist_info()[1]
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
 
     @property
     def seed(self) -> int | None:

@@ -3,6 +3,7 @@
 from ._checkpoint import CheckpointHook
 from ._logger import LoggerHook
 from ._param_scheduler import ParamSchedulerHook
+from ._runtime_info import RuntimeInfoHook
 from ._sampler_seed import DistSamplerSeedHook
 from ._timer import IterTimerHook
 
@@ -12,4 +13,5 @@ __all__ = [
     "IterTimerHook",
     "LoggerHook",
     "ParamSchedulerHook",
+    "RuntimeInfoHook",
 ]

@@ -21,6 +21,7 @@ from runner import (
     OptimWrapper,
     Priority,
     Runner,
+    RuntimeInfoHook,
 )
 
 from .conftest import MeanError, Recorder, ToyModel, make_loader
@@ -176,3 +177,15 @@ def test_register_hook_rebuilds_the_table(model: ToyModel, optim: OptimWrapper) 
     assert recorder.stages() == ["before_run"]
     with pytest.raises(ValueError, match=r"did you mean 'before_run'"):
         runner.call_hook("before_rn")
+
+
+def test_runtime_info_hook_publishes(model: ToyModel, optim: OptimWrapper) -> None:
+    runner = make_runner(model, optim, hooks=[RuntimeInfoHook()])
+    runner.train()
+    hub = runner.message_hub
+    assert hub.get_info("max_epochs") == 2
+    assert hub.get_info("iter") == 3
+    assert hub.latest("train/lr") == pytest.approx(0.1)
+    assert hub.latest("train/loss") is not None
+    assert hub.latest("val/mae") is not None
+    assert (runner.rank, runner.world_size, runner.distributed) == (0, 1, False)

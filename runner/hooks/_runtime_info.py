@@ -1,0 +1,56 @@
+"""RuntimeInfoHook: publishes the run's counters, learning rates and losses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+
+from .._hook import DataBatch, Hook, Priority
+from .._registries import HOOKS
+
+
+@HOOKS.register_module()
+class RuntimeInfoHook(Hook):
+    """Publish what other hooks may read in ``runner.message_hub`` (MMEngine's hook).
+
+    Info ``epoch``, ``iter``, ``max_epochs``, ``max_iters``; scalars ``train/lr`` (one per
+    parameter group name, the first group's value), ``train/<name>`` for each value
+    ``train_step`` returned, and ``val/<name>`` / ``test/<name>`` for the metrics. Not among
+    the default hooks (it reads a tensor every iteration); add it to ``default_hooks`` or
+    ``custom_hooks`` when a hook of yours needs it.
+    """
+
+    priority = Priority.VERY_HIGH
+
+    def before_train(self, runner: Any) -> None:
+        hub = runner.message_hub
+        for key in ("epoch", "iter", "max_epochs", "max_iters"):
+            hub.update_info(key, getattr(runner, key))
+
+    def before_train_epoch(self, runner: Any) -> None:
+        runner.message_hub.update_info("epoch", runner.epoch)
+
+    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: DataBatch = None) -> None:
+        hub = runner.message_hub
+        hub.update_info("iter", runner.iter)
+        if runner.optim_wrapper is not None:
+            for name, values in runner.optim_wrapper.get_lr().items():
+                hub.update_scalar(f"train/{name}", values[0])
+
+    def after_train_iter(
+        self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
+    ) -> None:
+        if isinstance(outputs, Mapping):
+            for name, value in outputs.items():
+                if isinstance(value, torch.Tensor) and value.numel() == 1:
+                    runner.message_hub.update_scalar(f"train/{name}", float(value.item()))
+                elif isinstance(value, int | float):
+                    runner.message_hub.update_scalar(f"train/{name}", float(value))
+
+    def after_val_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
+        runner.message_hub.update_scalars(dict(metrics or {}), prefix="val/")
+
+    def after_test_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
+        runner.message_hub.update_scalars(dict(metrics or {}), prefix="test/")
