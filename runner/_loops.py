@@ -102,7 +102,13 @@ class EvalContext:
 
 
 def _length(dataloader: object) -> int | None:
-    return len(dataloader) if isinstance(dataloader, Sized) else None
+    """``len(dataloader)``, or None when it has none (an iterable dataset, for one)."""
+    if not isinstance(dataloader, Sized):
+        return None
+    try:
+        return len(dataloader)
+    except TypeError:
+        return None
 
 
 def _step(model: torch.nn.Module, name: str) -> Callable[..., Any]:

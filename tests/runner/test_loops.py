@@ -13,6 +13,7 @@ from runner import (
     DefaultSampler,
     EpochBasedTrainLoop,
     EvalContext,
+    InfiniteSampler,
     IterBasedTrainLoop,
     OptimWrapper,
     TrainContext,
@@ -156,3 +157,25 @@ def test_build_train_loop_errors_name_the_path() -> None:
     assert info.value.config_path == "train_cfg"
     with pytest.raises(Exception, match=r"train_cfg.type"):
         build_train_loop({"type": "EpochBasedTrainLop", "max_epochs": 1})
+
+
+def test_iter_loop_over_an_infinite_sampler_and_an_iterable(
+    model: ToyModel, optim: OptimWrapper
+) -> None:
+    data = make_data(8)
+    sampler = InfiniteSampler(data, shuffle=True, seed=1)
+    loader = torch.utils.data.DataLoader(data, batch_size=4, sampler=sampler)
+    ctx = context(model, optim, loader, Calls())
+    IterBasedTrainLoop(max_iters=5).run(ctx)
+    assert ctx.state.iter == 5
+
+    class Stream(torch.utils.data.IterableDataset[Any]):
+        def __iter__(self) -> Any:
+            return iter(list(data))
+
+    ctx = context(model, optim, torch.utils.data.DataLoader(Stream(), batch_size=4), Calls())
+    IterBasedTrainLoop(max_iters=5).run(ctx)
+    assert (ctx.state.iter, ctx.state.max_epochs) == (5, 1)
+    ctx = context(model, optim, torch.utils.data.DataLoader(Stream(), batch_size=4), Calls())
+    EpochBasedTrainLoop(max_epochs=2).run(ctx)
+    assert (ctx.state.iter, ctx.state.max_iters) == (4, 0)
