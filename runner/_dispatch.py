@@ -132,6 +132,25 @@ def check_signature(name: str, method: Callable[..., Any], stage: str) -> None:
     )
 
 
+def check_stage_names(name: str, hook: object) -> None:
+    """Reject a method that looks like a misspelt stage (``after_train_iteration``).
+
+    Only names starting with ``before_`` or ``after_`` that are close to a stage are
+    rejected; other helper methods are left alone.
+
+    Raises:
+        HookSignatureError: Naming the hook, the method and the stage it resembles.
+    """
+    for attribute in dir(type(hook)):
+        if attribute in STAGES or not attribute.startswith(("before_", "after_")):
+            continue
+        hint = did_you_mean(attribute, STAGES)
+        if hint and callable(getattr(type(hook), attribute, None)):
+            raise HookSignatureError(
+                f"hook {name}: {attribute} is not a stage, so it would never be called{hint}"
+            )
+
+
 def _explain(signature: inspect.Signature, passed: Sequence[str]) -> str:
     params = list(signature.parameters.values())
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params)
@@ -190,6 +209,8 @@ class DispatchTable:
         named = dict(zip(map(id, given), hook_names(given), strict=True))
         ordered = sort_hooks(given)
         names = [named[id(hook)] for hook in ordered]
+        for name, hook in zip(names, ordered, strict=True):
+            check_stage_names(name, hook)
         stages: dict[str, tuple[HookImpl, ...]] = {}
         for stage in STAGES:
             impls = []

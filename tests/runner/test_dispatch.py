@@ -164,3 +164,24 @@ def test_format_lists_stages_with_hooks() -> None:
     assert "before_train:\n  (HIGH        ) Recorder" in text
     assert "after_train_iter:" in text
     assert "after_run" not in text
+
+
+def test_misspelt_stage_is_rejected() -> None:
+    class Typo(Hook):
+        def after_train_iteration(self, runner: Any) -> None:
+            pass
+
+        def after_everything_else(self) -> None:  # not close to a stage: a helper, allowed
+            pass
+
+    with pytest.raises(
+        HookSignatureError,
+        match=r"hook Typo: after_train_iteration is not a stage.*did you mean 'after_train_iter'",
+    ):
+        DispatchTable.from_hooks([Typo()])
+
+    class Helper(Hook):
+        def after_everything_else(self) -> None:
+            pass
+
+    DispatchTable.from_hooks([Helper()])
