@@ -14,6 +14,7 @@ Run in the benchmark environment, where mmengine is installed beside regwire:
 from __future__ import annotations
 
 import logging
+import shutil
 import statistics
 import sys
 import tempfile
@@ -260,12 +261,14 @@ def main() -> None:
     hand: list[float] = []
     ours: list[float] = []
     theirs: list[float] = []
-    with tempfile.TemporaryDirectory() as work_dir:
-        hand_written(), regwire_run(), mmengine_run(work_dir)  # warm-up
-        for _ in range(RUNS):
-            hand.append(hand_written())
-            ours.append(regwire_run())
-            theirs.append(mmengine_run(work_dir))
+    # one work directory for every mmengine run: its visualizer is a process-wide instance
+    # that keeps the directory it was made with
+    work_dir = tempfile.mkdtemp(prefix="bench_runner_")
+    hand_written(), regwire_run(), mmengine_run(work_dir)  # warm-up
+    for _ in range(RUNS):
+        hand.append(hand_written())
+        ours.append(regwire_run())
+        theirs.append(mmengine_run(work_dir))
     h, r, m = (statistics.median(v) * 1e6 for v in (hand, ours, theirs))
     print(f"Linear(32->1), batch {BATCH}, {ITERS} iterations, median of {RUNS} runs\n")
     print("| measurement | median | ratio |")
@@ -275,8 +278,8 @@ def main() -> None:
     print(row("mmengine Runner (default hooks), per iteration", m, "µs", h))
     print(f"| regwire overhead | {r - h:,.2f} µs | {(r - h) / h:+.1%} |")
     print(f"| mmengine overhead | {m - h:,.2f} µs | {(m - h) / h:+.1%} |")
-    with tempfile.TemporaryDirectory() as work_dir:
-        ours_wrap, theirs_wrap = regwire_wraps() * 1e3, mmengine_wraps(work_dir) * 1e3
+    ours_wrap, theirs_wrap = regwire_wraps() * 1e3, mmengine_wraps(work_dir) * 1e3
+    shutil.rmtree(work_dir, ignore_errors=True)
     label = f"{WRAP_ITERS} iterations over a {WRAP_BATCHES}-batch dataloader (3 passes)"
     print(row(f"regwire IterBasedTrainLoop, {label}", ours_wrap, "ms", ours_wrap))
     print(row(f"mmengine IterBasedTrainLoop, {label}", theirs_wrap, "ms", ours_wrap))
