@@ -105,6 +105,7 @@ class Runner:
         self.load_from = load_from
         self.resume_requested = resume
         self.cfg = cfg
+        self._set_hooks(hooks)  # first: a hook that does not fit fails before files are made
         self.state = TrainState()
         self.message_hub = MessageHub()
         self.timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
@@ -119,7 +120,6 @@ class Runner:
         if handler is not None:
             weakref.finalize(self, _detach, self.logger, handler)
         self._log_handler = handler
-        self._set_hooks(hooks)
         if train_loop is not None and train_dataloader is not None:
             train_loop.plan(self.state, train_dataloader)
         if randomness is not None:
