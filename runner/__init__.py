@@ -1,4 +1,31 @@
-"""regwire's training layer: hooks, loops, the Runner and the training container."""
+"""regwire's training layer: hooks, loops, the Runner and the training container.
+
+Train from a config file (``regwire train CONFIG``, see :mod:`runner.cli`) or from Python::
+
+    from container import Config
+    from runner import Runner
+
+    runner = Runner.from_cfg(Config.fromfile("examples/digits/cnn.yaml"))
+    runner.train()
+
+The pieces, each usable alone:
+
+* :class:`Hook` (MMEngine's 22 stages), :class:`Priority`, :func:`get_priority`;
+  :class:`DispatchTable` sorts hooks once and keeps, per stage, only those that implement it.
+* Loops (``LOOPS``): :class:`EpochBasedTrainLoop`, :class:`IterBasedTrainLoop`,
+  :class:`ValLoop`, :class:`TestLoop`. They are built from ``train_cfg``/``val_cfg``/
+  ``test_cfg`` alone and receive what they drive (:class:`TrainContext`,
+  :class:`EvalContext`) when they run; their counters live in a :class:`TrainState`.
+* :class:`Runner` receives built objects; ``work_dir=None`` writes nothing.
+* :class:`TrainingContainer` (dependency-injector) builds them from a config; override a
+  value (``app.config.optim_wrapper.optimizer.lr.override(0.01)``) or a component
+  (``app.model.override(providers.Object(model))``), or subclass it.
+* Checkpoints: :func:`save_checkpoint` (atomic), :func:`load_checkpoint` (``weights_only``);
+  :func:`set_random_seed` for repeatable runs.
+* Default hooks (``HOOKS``): :class:`IterTimerHook`, :class:`DistSamplerSeedHook`,
+  :class:`LoggerHook`, :class:`ParamSchedulerHook`, :class:`CheckpointHook`
+  (:data:`DEFAULT_HOOKS`, :func:`build_hooks`); :class:`RuntimeInfoHook` on request.
+"""
 
 from ._app import DEFAULT_HOOKS, TrainingContainer, build_hooks
 from ._checkpoint import CheckpointError, find_latest_checkpoint, load_checkpoint, save_checkpoint
