@@ -6,10 +6,7 @@ raises the same types; this module adds the ones that belong to registries and c
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-
-from providers import BuildError, RegwireError
+from providers import BuildError, RegwireError, did_you_mean, nearest
 
 
 class RegistryError(RegwireError, KeyError):
@@ -18,23 +15,6 @@ class RegistryError(RegwireError, KeyError):
 
 class ConfigError(RegwireError, ValueError):
     """A config file or override is malformed, names an unknown key, or cannot be loaded."""
-
-
-def nearest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
-    """Return up to ``n`` candidates closest to ``word``, best first (case-insensitive)."""
-    pool = {candidate.lower(): candidate for candidate in candidates}
-    matches = difflib.get_close_matches(word.lower(), list(pool), n=n, cutoff=0.6)
-    return [pool[match] for match in matches]
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the nearest candidate, or ``""``."""
-    matches = nearest(word, candidates)
-    if not matches:
-        return ""
-    if len(matches) == 1:
-        return f"; did you mean {matches[0]!r}?"
-    return "; did you mean " + " or ".join(repr(match) for match in matches) + "?"
 
 
 __all__ = ["BuildError", "ConfigError", "RegistryError", "RegwireError", "did_you_mean", "nearest"]

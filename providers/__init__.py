@@ -15,7 +15,7 @@ from ._compile import (
     is_node,
     node_at,
 )
-from ._errors import BuildError, RegwireError, describe_path, join_path
+from ._errors import BuildError, RegwireError, describe_path, did_you_mean, join_path, nearest
 from ._nodes import provider_for, replacement_provider
 
 __all__ = [
@@ -30,8 +30,10 @@ __all__ = [
     "copy_plain",
     "describe_path",
     "describe_target",
+    "did_you_mean",
     "is_node",
     "join_path",
+    "nearest",
     "node_at",
     "provider_for",
     "replacement_provider",

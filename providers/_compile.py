@@ -15,13 +15,14 @@ This module knows nothing of where registered callables are stored: the caller p
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any, Protocol
 
 from dependency_injector import providers
 
-from ._errors import BuildError, RegwireError, describe_path, join_path
+from ._errors import BuildError, RegwireError, describe_path, did_you_mean, join_path
 
 
 class Keys(StrEnum):
@@ -70,16 +71,61 @@ def _invoke(info: NodeInfo, target: Callable[..., Any], /, *args: Any, **kwargs:
     except RegwireError:
         raise
     except Exception as exc:
-        raise node_error(info, target, exc) from exc
+        raise node_error(info, target, exc, kwargs) from exc
 
 
-def node_error(info: NodeInfo, target: object, exc: Exception) -> BuildError:
-    """The error for a node whose callable raised ``exc``."""
+def node_error(
+    info: NodeInfo, target: object, exc: Exception, kwargs: Mapping[str, Any] | None = None
+) -> BuildError:
+    """The error for a node whose callable raised ``exc`` when given ``kwargs``.
+
+    An argument the callable does not take is named by its own config path
+    (``model.chanels``), with the nearest parameter suggested; anything else names the node.
+    """
+    path, type_name = info
+    unexpected = _unexpected_argument(target, kwargs) if isinstance(exc, TypeError) else None
+    if unexpected is not None:
+        key, accepted = unexpected
+        key_path = join_path(path, key)
+        return BuildError(
+            f"{key_path!r}: {type_name!r} ({describe_target(target)}) takes no argument "
+            f"{key!r}{did_you_mean(key, accepted)} (its arguments: {', '.join(accepted)})",
+            config_path=key_path,
+        )
     return BuildError(
-        f"could not build {describe_path(info[0])!r} (type {info[1]!r} = "
+        f"could not build {describe_path(path)!r} (type {type_name!r} = "
         f"{describe_target(target)}): {type(exc).__name__}: {exc}",
-        config_path=info[0],
+        config_path=path,
     )
+
+
+def _unexpected_argument(
+    target: object, kwargs: Mapping[str, Any] | None
+) -> tuple[str, list[str]] | None:
+    """The first keyword the callable behind ``target`` does not accept, and those it does."""
+    if not kwargs:
+        return None
+    if isinstance(target, providers.Provider):
+        if target.last_overriding is not None:  # a replacement was called, not the target
+            return None
+        target = getattr(target, "provides", None)
+    if not callable(target):
+        return None
+    try:
+        parameters = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature
+        return None
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return None
+    accepted = [
+        parameter.name
+        for parameter in parameters
+        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    ]
+    for key in kwargs:
+        if key not in accepted:
+            return key, accepted
+    return None
 
 
 def _bind_partial(info: NodeInfo, target: Callable[..., Any], /, **kwargs: Any) -> Any:
@@ -284,7 +330,7 @@ class _Eager(_Walker):
         except RegwireError:
             raise
         except Exception as exc:
-            raise node_error(info, target, exc) from exc
+            raise node_error(info, target, exc, kwargs) from exc
 
     def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> Any:
         return items if kind is dict else kind(items)

@@ -9,6 +9,9 @@ subclasses.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class RegwireError(Exception):
     """A mistake in a config or in how a component was asked for.
@@ -49,3 +52,20 @@ def describe_path(path: str) -> str:
 def join_path(parent: str, key: object) -> str:
     """Join a dotted config path and one key or list index."""
     return f"{parent}.{key}" if parent else str(key)
+
+
+def nearest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """Return up to ``n`` candidates closest to ``word``, best first (case-insensitive)."""
+    pool = {candidate.lower(): candidate for candidate in candidates}
+    matches = difflib.get_close_matches(word.lower(), list(pool), n=n, cutoff=0.6)
+    return [pool[match] for match in matches]
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the nearest candidate, or ``""``."""
+    matches = nearest(word, candidates)
+    if not matches:
+        return ""
+    if len(matches) == 1:
+        return f"; did you mean {matches[0]!r}?"
+    return "; did you mean " + " or ".join(repr(match) for match in matches) + "?"

@@ -144,7 +144,9 @@ def test_partial_returns_a_builder(models: Registry) -> None:
 
 def test_partial_errors_name_the_node(models: Registry) -> None:
     make = models.build({"type": "Conv", "_partial_": True})
-    with pytest.raises(BuildError, match=r"could not build '<root>' \(type 'Conv'"):
+    with pytest.raises(BuildError, match=r"could not build '<root>' \(type 'Conv'.*channels"):
+        make()
+    with pytest.raises(BuildError, match=r"^'width': 'Conv' .* takes no argument 'width'"):
         make(width=3)
 
 
@@ -196,16 +198,43 @@ def test_unknown_type_without_neighbours(models: Registry) -> None:
         models.build({"type": "Zzzzzz"})
 
 
-def test_constructor_error_names_path_and_callable(models: Registry) -> None:
+def test_unknown_argument_names_its_path_and_the_nearest_parameter(models: Registry) -> None:
     cfg = {"type": "Backbone", "depth": 1, "norm": {"type": "Norm", "epsilon": 2}}
     with pytest.raises(
         BuildError,
-        match=r"could not build 'norm' \(type 'Norm' = .*test_build\.Norm\): TypeError: "
-        r".*unexpected keyword argument 'epsilon'",
+        match=r"^'norm.epsilon': 'Norm' \(.*test_build\.Norm\) takes no argument 'epsilon'; "
+        r"did you mean 'eps'\? \(its arguments: eps\)$",
     ) as info:
         models.build(cfg)
     assert isinstance(info.value.__cause__, TypeError)
+    assert info.value.config_path == "norm.epsilon"
+    with pytest.raises(BuildError, match=r"^'norm.epsilon': 'Norm'"):
+        models.provider(cfg)()
+
+
+def test_constructor_error_names_path_and_callable(models: Registry) -> None:
+    @models.register_module()
+    def positive(value: int) -> int:
+        if value <= 0:
+            raise ValueError(f"value must be positive, got {value}")
+        return value
+
+    cfg = {"type": "Backbone", "depth": 1, "norm": {"type": "positive", "value": -1}}
+    with pytest.raises(
+        BuildError,
+        match=r"^could not build 'norm' \(type 'positive' = .*positive\): ValueError: "
+        r"value must be positive, got -1$",
+    ) as info:
+        models.build(cfg)
+    assert isinstance(info.value.__cause__, ValueError)
     assert info.value.config_path == "norm"
+    with pytest.raises(BuildError, match=r"could not build 'depth' \(type 'Backbone'.*missing"):
+        models.build_at("depth", {"type": "Backbone"})
+
+
+def test_unknown_argument_of_an_overridden_name_is_not_misattributed(models: Registry) -> None:
+    with models.override("Norm", lambda: None), pytest.raises(BuildError, match="could not build"):
+        models.build({"type": "Norm", "eps": 1})
 
 
 def test_build_at_names_paths_in_the_larger_config(models: Registry) -> None:
@@ -213,7 +242,7 @@ def test_build_at_names_paths_in_the_larger_config(models: Registry) -> None:
     with pytest.raises(RegistryError, match=r"^'model.backbone.norm.type': 'Nrom'") as info:
         models.build_at("model.backbone", cfg)
     assert info.value.config_path == "model.backbone.norm.type"
-    with pytest.raises(BuildError, match=r"could not build 'model.norm' \(type 'Norm'"):
+    with pytest.raises(BuildError, match=r"^'model.norm.x': 'Norm'"):
         models.provider_at(
             "model", {"type": "Conv", "channels": 1, "norm": {"type": "Norm", "x": 1}}
         )()

@@ -69,6 +69,21 @@ def test_script_exits_2_without_traceback(tmp_path: Path) -> None:
     assert "bad.yaml:2" in result.stderr
 
 
+def test_misspelt_argument_in_a_child_config_points_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    child = tmp_path / "child.yaml"
+    child.write_text(f"_base_: {DIGITS}\nmodel:\n  type: DigitsCNN\n  chanels: 8\n")
+    assert main(["train", str(child), "--work-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "regwire: error: 'model.chanels': 'DigitsCNN' (examples.digits.components.DigitsCNN) "
+        "takes no argument 'chanels'; did you mean 'channels'?"
+    )
+    assert f"[{child}:4]" in err
+    assert "Traceback" not in err
+
+
 @pytest.mark.usefixtures("no_determinism")
 def test_digits_train_resume_and_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     work = str(tmp_path / "work")

@@ -129,9 +129,11 @@ def test_unknown_optimizer_names_the_full_path_and_suggests() -> None:
 
 
 def test_bad_optimizer_argument_names_the_optimizer_path() -> None:
-    with pytest.raises(BuildError, match=r"'optim_wrapper\.optimizer'.*lrr") as info:
+    with pytest.raises(
+        BuildError, match=r"^'optim_wrapper\.optimizer\.lrr': 'SGD' .*; did you mean 'lr'\?"
+    ) as info:
         build_optim_wrapper(make_model(), {"optimizer": {"type": "SGD", "lrr": 0.1}})
-    assert info.value.config_path == "optim_wrapper.optimizer"
+    assert info.value.config_path == "optim_wrapper.optimizer.lrr"
     assert isinstance(info.value.__cause__, TypeError)
 
 
