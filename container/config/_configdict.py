@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
+from providers import copy_plain
+
 from .._errors import did_you_mean
 
 
@@ -22,13 +24,7 @@ def wrap(value: Any) -> Any:
 
 def to_plain(value: Any) -> Any:
     """Return ``value`` with every mapping a plain ``dict``; lists and tuples are copied."""
-    if isinstance(value, dict):
-        return {key: to_plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [to_plain(item) for item in value]
-    if isinstance(value, tuple):
-        return tuple(to_plain(item) for item in value)
-    return value
+    return copy_plain(value)
 
 
 class ConfigDict(dict[str, Any]):
