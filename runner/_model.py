@@ -30,10 +30,21 @@ def move_to_device(data: Any, device: torch.device) -> Any:
     """Move every tensor in ``data`` (nested dicts, lists and tuples) to ``device``.
 
     Containers are rebuilt with the same type (dict subclasses and named tuples included;
-    other mappings become dicts); other values are kept.
+    other mappings become dicts); other values are kept. A tensor already on ``device`` is
+    kept without a ``.to`` call, and a plain list or tuple (the usual batch) is rebuilt
+    before the slower ``Mapping`` check: this runs every step.
     """
     if isinstance(data, torch.Tensor):
-        return data.to(device, non_blocking=True)
+        return data if data.device == device else data.to(device, non_blocking=True)
+    kind = type(data)
+    if kind is list or kind is tuple:
+        items = [
+            item
+            if isinstance(item, torch.Tensor) and item.device == device
+            else move_to_device(item, device)
+            for item in data
+        ]
+        return items if kind is list else tuple(items)
     if isinstance(data, Mapping):
         moved = {key: move_to_device(value, device) for key, value in data.items()}
         if isinstance(data, dict) and type(data) is not dict:  # OrderedDict, ConfigDict, ...
@@ -64,6 +75,10 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[torch.Tensor, dict[str, tor
         TypeError: A value is neither a tensor nor a list of tensors.
         ValueError: No entry is a loss.
     """
+    if len(losses) == 1:  # the usual ``{"loss": scalar}``: one detach, no loop
+        only = losses.get(LOSS_KEY)
+        if isinstance(only, torch.Tensor) and only.dim() == 0:
+            return only, {LOSS_KEY: only.detach()}
     log_vars: dict[str, torch.Tensor] = {}
     total: torch.Tensor | None = None
     for name, value in losses.items():
@@ -81,7 +96,9 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[torch.Tensor, dict[str, tor
             f"forward(mode='loss') returned no entry whose name contains {LOSS_KEY!r} "
             f"(keys: {sorted(losses)})"
         )
-    return total, {LOSS_KEY: total.detach(), **log_vars}
+    # an entry named "loss" is logged under its own name (as MMEngine does), the total first
+    head = log_vars[LOSS_KEY] if LOSS_KEY in log_vars else total.detach()
+    return total, {LOSS_KEY: head, **log_vars}
 
 
 class BaseModel(nn.Module):
@@ -177,7 +194,13 @@ class BaseModel(nn.Module):
             The logged values, detached: ``loss`` (the total) first, then each entry of the
             loss dict.
         """
-        return train_step_through(self, self, data, optim_wrapper)
+        # train_step_through(self, self, ...) inlined: one frame less every step
+        with optim_wrapper.optim_context(self):
+            data = self.prepare_batch(data, training=True)
+            losses = forward_batch(self, data, mode="loss")
+        loss, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(loss)
+        return log_vars
 
     def val_step(self, data: Any) -> Any:
         """Return the model's predictions (``mode="predict"``) for one validation batch."""
@@ -192,6 +215,9 @@ class BaseModel(nn.Module):
 
 def forward_batch(module: nn.Module, data: Any, mode: ForwardMode) -> Any:
     """Call ``module`` on a batch: a dict by keyword, a tuple or list by position."""
+    kind = type(data)
+    if kind is tuple or kind is list:  # before the slower ``Mapping`` (ABC) check
+        return module(*data, mode=mode)
     if isinstance(data, Mapping):
         return module(**data, mode=mode)
     if isinstance(data, list | tuple):

@@ -23,6 +23,9 @@ from ._registries import OPTIM_WRAPPERS, OPTIMIZERS
 
 CLIP_TYPES = ("norm", "value")
 
+_NO_CONTEXT = nullcontext()
+"""Reused by every step that needs no context (``nullcontext`` holds no state)."""
+
 
 def register_torch_optimizers() -> list[str]:
     """Register every optimizer class of ``torch.optim`` in ``OPTIMIZERS`` by its name.
@@ -135,15 +138,15 @@ class OptimWrapper:
     def optim_context(self, model: nn.Module) -> AbstractContextManager[Any]:
         """Skip DDP's gradient all-reduce in iterations that only accumulate.
 
-        Without accumulation this is a ``nullcontext`` (no attribute lookups on the model:
-        it runs every iteration).
+        Without accumulation this is one shared ``nullcontext`` (no attribute lookups on the
+        model, nothing made: it runs every iteration).
         """
         if self.accumulative_counts > 1 and not self.should_sync():
             no_sync = getattr(model, "no_sync", None)
             if callable(no_sync):
                 context: AbstractContextManager[Any] = no_sync()
                 return context
-        return nullcontext()
+        return _NO_CONTEXT
 
     # -- the update ---------------------------------------------------------------------
 
@@ -160,10 +163,20 @@ class OptimWrapper:
             step_kwargs: Keyword arguments for the optimizer's ``step``.
             zero_kwargs: Keyword arguments for the optimizer's ``zero_grad``.
         """
-        self.backward(self.scale_loss(loss))
-        if self.should_update():
-            self.step(**(step_kwargs or {}))
-            self.zero_grad(**(zero_kwargs or {}))
+        if self.accumulative_counts == 1:  # every call steps, the loss is not scaled
+            self.backward(loss)
+        else:
+            self.backward(self.scale_loss(loss))
+            if not self.should_update():
+                return
+        if step_kwargs:
+            self.step(**step_kwargs)
+        else:
+            self.step()
+        if zero_kwargs:
+            self.zero_grad(**zero_kwargs)
+        else:
+            self.zero_grad()
 
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
         """Compute gradients of ``loss`` and count the call."""
@@ -174,11 +187,17 @@ class OptimWrapper:
         """Clip the gradients (if configured) and step the optimizer."""
         if self._clip_type is not None:
             self._clip_grads()
-        self.optimizer.step(**kwargs)
+        if kwargs:
+            self.optimizer.step(**kwargs)
+        else:
+            self.optimizer.step()
 
     def zero_grad(self, **kwargs: Any) -> None:
-        """Zero the gradients of the optimized parameters."""
-        self.optimizer.zero_grad(**kwargs)
+        """Zero the gradients of the optimized parameters (``set_to_none`` by default)."""
+        if kwargs:
+            self.optimizer.zero_grad(**kwargs)
+        else:
+            self.optimizer.zero_grad()
 
     def _clip_grads(self) -> torch.Tensor | None:
         params = [
