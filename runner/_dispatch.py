@@ -64,16 +64,29 @@ def call_stage(
     Raises:
         HookError: A method raised; the message names the hook and the stage.
     """
-    index = 0
+    # no counter in the loop: the loop variable still holds the method that raised, and the
+    # ``try`` costs nothing until something does
+    method = None
     try:
         for method in methods:
             method(runner, **kwargs)
-            index += 1
     except Exception as exc:
-        name = names[index]
-        raise HookError(
-            f"hook {name} failed in {stage}: {type(exc).__name__}: {exc}", hook=name, stage=stage
-        ) from exc
+        raise hook_error(stage, methods, names, method, exc) from exc
+
+
+def hook_error(
+    stage: str,
+    methods: Sequence[Callable[..., Any]],
+    names: Sequence[str],
+    failed: object,
+    exc: Exception,
+) -> HookError:
+    """The error for ``failed``, one of ``methods`` (by identity), raising ``exc`` in ``stage``."""
+    index = next((i for i, method in enumerate(methods) if method is failed), 0)
+    name = names[index]
+    return HookError(
+        f"hook {name} failed in {stage}: {type(exc).__name__}: {exc}", hook=name, stage=stage
+    )
 
 
 def sort_hooks(hooks: Iterable[object]) -> list[object]:

@@ -177,7 +177,7 @@ class EpochBasedTrainLoop:
 
     def run(self, ctx: TrainContext) -> torch.nn.Module:
         """Train from ``ctx.state`` on (epoch 0, or where a checkpoint left off)."""
-        state, call_hook = ctx.state, ctx.call_hook
+        state, call_hook, optim_wrapper = ctx.state, ctx.call_hook, ctx.optim_wrapper
         self.plan(state, ctx.dataloader)
         train_step = _step(ctx.model, "train_step")
         call_hook("before_train")
@@ -188,7 +188,7 @@ class EpochBasedTrainLoop:
                 start = state.inner_iter
                 for batch_idx, data_batch in enumerate(_skip(ctx.dataloader, start), start):
                     call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
-                    outputs = train_step(data_batch, optim_wrapper=ctx.optim_wrapper)
+                    outputs = train_step(data_batch, optim_wrapper=optim_wrapper)
                     call_hook(
                         "after_train_iter",
                         batch_idx=batch_idx,
@@ -252,7 +252,7 @@ class IterBasedTrainLoop:
 
     def run(self, ctx: TrainContext) -> torch.nn.Module:
         """Train from ``ctx.state`` on (iteration 0, or where a checkpoint left off)."""
-        state, call_hook = ctx.state, ctx.call_hook
+        state, call_hook, optim_wrapper = ctx.state, ctx.call_hook, ctx.optim_wrapper
         self.plan(state, ctx.dataloader)
         train_step = _step(ctx.model, "train_step")
         batches = self._batches(ctx.dataloader, state)
@@ -264,7 +264,7 @@ class IterBasedTrainLoop:
                 data_batch = next(batches)
                 batch_idx = state.iter
                 call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
-                outputs = train_step(data_batch, optim_wrapper=ctx.optim_wrapper)
+                outputs = train_step(data_batch, optim_wrapper=optim_wrapper)
                 call_hook(
                     "after_train_iter", batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
                 )

@@ -22,7 +22,7 @@ from container import Config, ConfigError, RegwireError
 
 from . import _checkpoint as ckpt
 from ._data import dist_info
-from ._dispatch import DispatchTable, call_stage, unknown_stage
+from ._dispatch import DispatchTable, hook_error, unknown_stage
 from ._dist import is_main_process
 from ._logging import MessageHub, dump_config, make_log_dir, make_logger
 from ._loops import (
@@ -209,12 +209,17 @@ class Runner:
             ValueError: ``fn_name`` is not a stage.
             HookError: A hook raised (naming the hook and the stage).
         """
+        # :func:`runner._dispatch.call_stage` inlined: this runs twice an iteration
         try:
             methods, names = self._callers[fn_name]
         except KeyError:
             raise unknown_stage(fn_name) from None
-        if methods:
-            call_stage(fn_name, methods, names, self, kwargs)
+        method = None
+        try:
+            for method in methods:
+                method(self, **kwargs)
+        except Exception as exc:
+            raise hook_error(fn_name, methods, names, method, exc) from exc
 
     def register_hook(self, hook: object, priority: int | str | None = None) -> None:
         """Add a hook (rebuilding the dispatch tables); ``priority`` replaces its own."""
