@@ -43,6 +43,17 @@ class MessageHub:
             history = self._scalars[key] = deque(maxlen=self.window)
         history.append(float(value))
 
+    def history(self, key: str) -> deque[float]:
+        """The kept values of ``key``, oldest first (made empty if there are none).
+
+        Appending a float to it records a value as :meth:`update_scalar` does; a hook that
+        records every iteration looks its series up once.
+        """
+        history = self._scalars.get(key)
+        if history is None:
+            history = self._scalars[key] = deque(maxlen=self.window)
+        return history
+
     def update_scalars(self, values: Mapping[str, float], prefix: str = "") -> None:
         for key, value in values.items():
             self.update_scalar(prefix + key, value)
@@ -57,8 +68,10 @@ class MessageHub:
         history = self._scalars.get(key)
         if not history:
             return None
-        values = list(history)[-last:] if last else list(history)
-        return sum(values) / len(values)
+        size = len(history)
+        if last and last < size:  # the newest ``last`` values, oldest first, without a copy
+            return sum(itertools.islice(history, size - last, None)) / last
+        return sum(history) / size
 
     def keys(self) -> list[str]:
         return list(self._scalars)

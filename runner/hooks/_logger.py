@@ -45,35 +45,44 @@ class LoggerHook(Hook):
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
-        by_epoch, length = self._by_epoch, self._length
-        if by_epoch:
-            due = (batch_idx + 1) % self.interval == 0 or (
-                not self.ignore_last and batch_idx + 1 == length
-            )
-        else:
-            due = (runner.iter + 1) % self.interval == 0
-        if not due:
+        # most iterations log nothing: decide with as little work as possible
+        if self._by_epoch:
+            count = batch_idx + 1
+            if count % self.interval and (self.ignore_last or count != self._length):
+                return
+        elif (runner.iter + 1) % self.interval:
             return
-        if by_epoch:
+        runner.logger.info(self._train_line(runner, batch_idx, outputs))
+
+    def _train_line(self, runner: Any, batch_idx: int, outputs: Any) -> str:
+        """The progress line: where, learning rates, ETA, times, and the logged values.
+
+        The values are read (``.item()``, a device sync) only here, once per line.
+        """
+        length = self._length
+        max_iters = runner.max_iters
+        if self._by_epoch:
             where = f"Epoch(train) [{runner.epoch + 1}][{batch_idx + 1:>{_width(length)}}/{length}]"
         else:
-            total = runner.max_iters
-            where = f"Iter(train) [{runner.iter + 1:>{len(str(total))}}/{total}]"
+            where = f"Iter(train) [{runner.iter + 1:>{len(str(max_iters))}}/{max_iters}]"
         parts = [where]
-        lrs = runner.optim_wrapper.get_lr() if runner.optim_wrapper is not None else {}
-        for name, values in lrs.items():
-            parts.append(f"{name}: {values[0]:.4e}")
+        optim_wrapper = runner.optim_wrapper
+        if optim_wrapper is not None:
+            parts.extend(
+                f"{name}: {values[0]:.4e}" for name, values in optim_wrapper.get_lr().items()
+            )
         hub = runner.message_hub
         step_time = hub.mean("train/time", self.interval)
-        if step_time is not None and runner.max_iters:
-            left = max(runner.max_iters - runner.iter - 1, 0) * step_time
-            parts.append(f"eta: {datetime.timedelta(seconds=int(left))}")
-        for key in ("time", "data_time"):
-            value = hub.mean(f"train/{key}", self.interval)
-            if value is not None:
-                parts.append(f"{key}: {value:.4f}")
+        if step_time is not None:
+            if max_iters:
+                left = max(max_iters - runner.iter - 1, 0) * step_time
+                parts.append(f"eta: {datetime.timedelta(seconds=int(left))}")
+            parts.append(f"time: {step_time:.4f}")
+        data_time = hub.mean("train/data_time", self.interval)
+        if data_time is not None:
+            parts.append(f"data_time: {data_time:.4f}")
         parts.extend(f"{name}: {value:.4f}" for name, value in _scalars(outputs).items())
-        runner.logger.info("  ".join(parts))
+        return "  ".join(parts)
 
     def after_val_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
         where = f"Epoch(val) [{runner.epoch}]" if runner.max_epochs else "Epoch(val)"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import time
+from collections import deque
+from time import perf_counter
 from typing import Any
 
 from .._hook import DataBatch, Hook, Priority
@@ -17,27 +18,40 @@ class IterTimerHook(Hook):
     priority = Priority.NORMAL
 
     def __init__(self) -> None:
-        self._last = time.perf_counter()
+        self._last = perf_counter()
+        self._time: deque[float] | None = None
+        self._data_time: deque[float] | None = None
+
+    def before_train(self, runner: Any) -> None:
+        # the training series are looked up once; each iteration appends to them directly
+        hub = runner.message_hub
+        self._time, self._data_time = hub.history("train/time"), hub.history("train/data_time")
 
     def _before_epoch(self, runner: Any, mode: str = "train") -> None:
-        self._last = time.perf_counter()
+        self._last = perf_counter()
 
     # the training stages directly, not through the mode helpers: they run every iteration
 
     def before_train_iter(self, runner: Any, batch_idx: int, data_batch: DataBatch = None) -> None:
-        runner.message_hub.update_scalar("train/data_time", time.perf_counter() - self._last)
+        series = self._data_time
+        if series is None:  # called without before_train
+            series = self._data_time = runner.message_hub.history("train/data_time")
+        series.append(perf_counter() - self._last)
 
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
-        now = time.perf_counter()
-        runner.message_hub.update_scalar("train/time", now - self._last)
+        now = perf_counter()
+        series = self._time
+        if series is None:
+            series = self._time = runner.message_hub.history("train/time")
+        series.append(now - self._last)
         self._last = now
 
     def _before_iter(
         self, runner: Any, batch_idx: int, data_batch: DataBatch = None, mode: str = "train"
     ) -> None:
-        runner.message_hub.update_scalar(f"{mode}/data_time", time.perf_counter() - self._last)
+        runner.message_hub.update_scalar(f"{mode}/data_time", perf_counter() - self._last)
 
     def _after_iter(
         self,
@@ -47,6 +61,6 @@ class IterTimerHook(Hook):
         outputs: Any = None,
         mode: str = "train",
     ) -> None:
-        now = time.perf_counter()
+        now = perf_counter()
         runner.message_hub.update_scalar(f"{mode}/time", now - self._last)
         self._last = now
