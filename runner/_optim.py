@@ -89,6 +89,12 @@ class OptimWrapper:
         self._max_counts = -1
         self._remainder_counts = 0
         self._remainder_start = -1
+        # whether update_params may do the work of these methods itself (a subclass that
+        # overrides one, such as a mixed-precision wrapper, gets its methods called)
+        self._plain = all(
+            getattr(type(self), name) is getattr(OptimWrapper, name)
+            for name in ("backward", "step", "zero_grad", "scale_loss", "should_update")
+        )
 
     # -- counters for gradient accumulation ------------------------------------------
 
@@ -163,12 +169,19 @@ class OptimWrapper:
             step_kwargs: Keyword arguments for the optimizer's ``step``.
             zero_kwargs: Keyword arguments for the optimizer's ``zero_grad``.
         """
-        if self.accumulative_counts == 1:  # every call steps, the loss is not scaled
-            self.backward(loss)
-        else:
-            self.backward(self.scale_loss(loss))
-            if not self.should_update():
-                return
+        if self._plain and self.accumulative_counts == 1 and not (step_kwargs or zero_kwargs):
+            # backward, step and zero_grad inlined (none is overridden, nothing accumulates,
+            # so the loss is not scaled and every call steps): this runs every iteration
+            loss.backward()
+            self._inner_count += 1
+            if self._clip_type is not None:
+                self._clip_grads()
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+            return
+        self.backward(self.scale_loss(loss))
+        if not self.should_update():
+            return
         if step_kwargs:
             self.step(**step_kwargs)
         else:
