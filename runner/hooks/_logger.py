@@ -68,9 +68,8 @@ class LoggerHook(Hook):
         parts = [where]
         optim_wrapper = runner.optim_wrapper
         if optim_wrapper is not None:
-            parts.extend(
-                f"{name}: {values[0]:.4e}" for name, values in optim_wrapper.get_lr().items()
-            )
+            for name, values in optim_wrapper.get_lr().items():
+                parts.append(f"{name}: {values[0]:.4e}")
         hub = runner.message_hub
         step_time = hub.mean("train/time", self.interval)
         if step_time is not None:
@@ -81,7 +80,8 @@ class LoggerHook(Hook):
         data_time = hub.mean("train/data_time", self.interval)
         if data_time is not None:
             parts.append(f"data_time: {data_time:.4f}")
-        parts.extend(f"{name}: {value:.4f}" for name, value in _scalars(outputs).items())
+        for name, value in _scalars(outputs).items():
+            parts.append(f"{name}: {value:.4f}")
         return "  ".join(parts)
 
     def after_val_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
@@ -102,13 +102,17 @@ class LoggerHook(Hook):
         runner.logger.info("  ".join(parts))
 
 
+_NUMBERS = (int, float)
+
+
 def _scalars(values: Mapping[str, Any] | None) -> dict[str, float]:
     """The entries of ``values`` that are numbers or one-element tensors, as floats."""
     scalars = {}
     for name, value in (values or {}).items():
-        if isinstance(value, torch.Tensor) and value.numel() == 1:
-            scalars[name] = float(value.item())
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, torch.Tensor):
+            if value.numel() == 1:
+                scalars[name] = float(value.item())
+        elif isinstance(value, _NUMBERS) and not isinstance(value, bool):
             scalars[name] = float(value)
     return scalars
 
