@@ -35,12 +35,14 @@ class LoggerHook(Hook):
         self.ignore_last = ignore_last
         self._by_epoch = True
         self._length: int | None = None
+        self._width = 1  # of the iteration count in an epoch, for aligned lines
 
     def before_train(self, runner: Any) -> None:
         self._by_epoch = bool(getattr(runner.train_loop, "by_epoch", True))
 
     def before_train_epoch(self, runner: Any) -> None:
         self._length = _length(runner.train_dataloader)
+        self._width = _width(self._length)
 
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
@@ -62,7 +64,7 @@ class LoggerHook(Hook):
         length = self._length
         max_iters = runner.max_iters
         if self._by_epoch:
-            where = f"Epoch(train) [{runner.epoch + 1}][{batch_idx + 1:>{_width(length)}}/{length}]"
+            where = f"Epoch(train) [{runner.epoch + 1}][{batch_idx + 1:>{self._width}}/{length}]"
         else:
             where = f"Iter(train) [{runner.iter + 1:>{len(str(max_iters))}}/{max_iters}]"
         parts = [where]
