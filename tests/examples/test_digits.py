@@ -114,3 +114,22 @@ def test_runner_trains_the_config_to_95_percent() -> None:
     metrics = runner.val()
     assert metrics["accuracy/top1"] >= 95.0
     assert time.perf_counter() - start < 60
+
+
+def test_mmengine_style_python_config_inherits_the_yaml_one() -> None:
+    """The Python variant loads with MMEngine's rules over the YAML base, and trains."""
+    from container import Config
+    from runner import Runner
+
+    cfg = Config.fromfile(CONFIG.with_name("cnn_mmengine_style.py"))
+    base = Config.fromfile(CONFIG)
+    assert cfg.model.to_dict() == {**base.model.to_dict(), "channels": 8}
+    assert cfg.optim_wrapper.optimizer.to_dict() == {"type": "SGD", "lr": 0.1, "momentum": 0.9}
+    assert cfg.train_cfg.max_epochs == base.train_cfg.max_epochs // 2
+    assert cfg.source_of("model.type") is not None
+    assert str(cfg.source_of("model.channels")).endswith("cnn_mmengine_style.py:6")
+    cfg.work_dir = None
+    cfg.train_cfg.max_epochs = 1
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.val()["accuracy/top1"] > 50.0
