@@ -22,6 +22,7 @@ from providers import (
     build_config,
     compile_config,
     describe_target,
+    join_path,
     provider_for,
     replacement_provider,
 )
@@ -249,8 +250,8 @@ class Registry:
             for location in pending:
                 importlib.import_module(location)
 
-    def _resolve(self, type_name: str, scope: str | None, config_path: str) -> di.Provider[Any]:
-        """Find the provider for a config's ``type``; the compiler's resolve callback."""
+    def _resolve(self, type_name: str, scope: str | None, node_path: str) -> di.Provider[Any]:
+        """Find the provider for a node's ``type``; the compiler's resolve callback."""
         if scope is None:
             provider = self._providers.get(type_name)  # the common case, without the search
             if provider is not None:
@@ -261,7 +262,7 @@ class Registry:
         if found is None:
             found = self._lookup(type_name)
         if found is None:
-            raise self._unknown(type_name, config_path)
+            raise self._unknown(type_name, join_path(node_path, "type"))
         return found[0]
 
     def _unknown(self, key: str, config_path: str) -> RegistryError:

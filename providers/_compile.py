@@ -8,7 +8,7 @@ afresh on every call. Because a node calls the *registered provider* rather than
 wraps, overriding the registered provider, or any node, changes every later call.
 
 This module knows nothing of where registered callables are stored: the caller passes a
-``resolve(type_name, scope, config_path)`` that returns a provider or raises a
+``resolve(type_name, scope, node_path)`` that returns a provider or raises a
 :class:`RegwireError`.
 """
 
@@ -42,10 +42,14 @@ _TYPE, _PARTIAL, _RECURSIVE, _SCOPE = (str(key) for key in Keys)
 
 
 class Resolver(Protocol):
-    """Looks up the provider registered under a ``type`` name."""
+    """Looks up the provider registered under a ``type`` name.
+
+    ``node_path`` is the config path of the node whose ``type`` it is; an error about the name
+    should name ``<node_path>.type``.
+    """
 
     def __call__(
-        self, type_name: str, scope: str | None, config_path: str
+        self, type_name: str, scope: str | None, node_path: str
     ) -> providers.Provider[Any]: ...
 
 
@@ -226,7 +230,7 @@ class _Walker:
         scope = cfg.get(_SCOPE, scope)
         type_ = cfg[_TYPE]
         if type_.__class__ is str:
-            target: Callable[..., Any] = self._resolve(type_, scope, join_path(path, _TYPE))
+            target: Callable[..., Any] = self._resolve(type_, scope, path)
             info = (path, type_)
         elif callable(type_):
             target = type_
@@ -242,13 +246,17 @@ class _Walker:
         for key, value in cfg.items():
             if key in RESERVED_KEYS:
                 continue
-            if not isinstance(key, str):
+            if key.__class__ is not str and not isinstance(key, str):
                 raise BuildError(
                     f"argument names must be strings; {describe_path(path)!r} has key {key!r}",
                     config_path=path,
                 )
-            child = f"{path}.{key}" if path else key
-            kwargs[key] = self.value(value, child, scope) if recursive else self.fresh(value)
+            if value.__class__ in _ATOMS:  # most arguments: no path, no call
+                kwargs[key] = value
+            elif recursive:
+                kwargs[key] = self.value(value, f"{path}.{key}" if path else key, scope)
+            else:
+                kwargs[key] = self.fresh(value)
         kwargs.update(constants)
         return self.make_node(info, target, kwargs, partial)
 
