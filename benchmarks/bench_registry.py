@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import bench_components as comp
+import _components as comp
 from _timing import import_ms, per_call_us, row
 from dependency_injector import providers
 
@@ -35,7 +35,7 @@ def to_hydra(cfg: Any) -> Any:
     if isinstance(cfg, dict):
         out = {k: to_hydra(v) for k, v in cfg.items() if k != "type"}
         if "type" in cfg:
-            out = {"_target_": f"bench_components.{cfg['type']}", **out}
+            out = {"_target_": f"_components.{cfg['type']}", **out}
         return out
     if isinstance(cfg, list):
         return [to_hydra(item) for item in cfg]
