@@ -18,14 +18,7 @@ from typing import Any, TypeVar, overload
 
 from dependency_injector import providers as di
 
-from providers import (
-    build_config,
-    compile_config,
-    describe_target,
-    join_path,
-    provider_for,
-    replacement_provider,
-)
+from providers import ConfigCompiler, describe_target, join_path, provider_for, replacement_provider
 
 from ._errors import RegistryError, did_you_mean
 from ._scope import ancestors, find_scope, infer_scope
@@ -76,6 +69,7 @@ class Registry:
         self._locations = tuple(locations)
         self._allow_import = allow_import
         self._lock = threading.RLock()
+        self._compiler = ConfigCompiler(self._resolve)
         if parent is not None:
             parent._adopt(self)
 
@@ -296,7 +290,7 @@ class Registry:
             RegistryError: A ``type`` is not registered (the message names its config path).
             BuildError: A node has no ``type`` or a malformed reserved key.
         """
-        return compile_config(cfg, self._resolve, default_args=_mmengine_defaults(default_args))
+        return self._compiler.compile(cfg, default_args=_mmengine_defaults(default_args))
 
     def build(self, cfg: Any, **default_args: Any) -> Any:
         """Build the object a config describes, nested components first.
@@ -311,9 +305,11 @@ class Registry:
             BuildError: A node has no ``type``, or a callable rejected its arguments (the
                 original exception is the ``__cause__``).
         """
-        if not isinstance(cfg, Mapping):
+        if cfg.__class__ is not dict and not isinstance(cfg, Mapping):
             return cfg
-        return build_config(cfg, self._resolve, default_args=_mmengine_defaults(default_args))
+        if default_args:
+            return self._compiler.build(cfg, default_args=_mmengine_defaults(default_args))
+        return self._compiler.build(cfg)
 
     def build_at(self, path: str, cfg: Any, /, **default_args: Any) -> Any:
         """:meth:`build` a part of a larger config; errors name paths under ``path``.
@@ -323,17 +319,13 @@ class Registry:
         """
         if not isinstance(cfg, Mapping):
             return cfg
-        return build_config(
-            cfg, self._resolve, default_args=_mmengine_defaults(default_args), path=path
-        )
+        return self._compiler.build(cfg, default_args=_mmengine_defaults(default_args), path=path)
 
     def provider_at(
         self, path: str, cfg: Mapping[str, Any], /, **default_args: Any
     ) -> di.Provider[Any]:
         """:meth:`provider` for a part of a larger config; errors name paths under ``path``."""
-        return compile_config(
-            cfg, self._resolve, default_args=_mmengine_defaults(default_args), path=path
-        )
+        return self._compiler.compile(cfg, default_args=_mmengine_defaults(default_args), path=path)
 
     @contextmanager
     def override(self, name: str, replacement: Any) -> Iterator[None]:

@@ -5,6 +5,7 @@ Depends on ``dependency_injector`` only; knows nothing of registries, files or t
 
 from ._compile import (
     RESERVED_KEYS,
+    ConfigCompiler,
     Keys,
     NodeInfo,
     Resolver,
@@ -21,6 +22,7 @@ from ._nodes import provider_for, replacement_provider
 __all__ = [
     "RESERVED_KEYS",
     "BuildError",
+    "ConfigCompiler",
     "Keys",
     "NodeInfo",
     "RegwireError",

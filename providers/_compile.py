@@ -153,6 +153,64 @@ def is_node(value: object) -> bool:
     return isinstance(value, Mapping) and _TYPE in value
 
 
+class ConfigCompiler:
+    """Builds configs, or compiles them into provider trees, with one ``resolve`` callback.
+
+    Make one per registry and reuse it: :meth:`build` and :meth:`compile` walk a config the
+    same way and call the same registered providers, so their overrides apply to both.
+
+    Args:
+        resolve: Returns the provider registered under a name.
+    """
+
+    __slots__ = ("_eager", "_tree")
+
+    def __init__(self, resolve: Resolver) -> None:
+        self._eager = _Eager(resolve)
+        self._tree = _ProviderTree(resolve)
+
+    def compile(
+        self,
+        cfg: Mapping[str, Any],
+        *,
+        default_args: Mapping[str, Any] | None = None,
+        path: str = "",
+        scope: str | None = None,
+    ) -> providers.Provider[Any]:
+        """Compile one config node, and everything nested in it, into a provider tree.
+
+        Args:
+            cfg: A mapping with a ``type`` key (a registered name or a callable).
+            default_args: Arguments for keys that ``cfg`` lacks, passed as they are.
+            path: The dotted path of ``cfg`` in a larger config, for error messages.
+            scope: The scope in which names are resolved first (``_scope_`` changes it).
+
+        Returns:
+            A provider; each call builds a fresh object graph.
+
+        Raises:
+            BuildError: The node has no ``type`` or a reserved key has a wrong value.
+            RegwireError: ``resolve`` did not find a name.
+        """
+        tree: providers.Provider[Any] = self._tree.node(cfg, path, scope, default_args)
+        return tree
+
+    def build(
+        self,
+        cfg: Mapping[str, Any],
+        *,
+        default_args: Mapping[str, Any] | None = None,
+        path: str = "",
+        scope: str | None = None,
+    ) -> Any:
+        """Build the object graph of a config node at once, without a provider tree.
+
+        The fast path for a config that is built once. Arguments and errors are those of
+        :meth:`compile`; a callable that raises gives a :class:`BuildError` naming the node.
+        """
+        return self._eager.node(cfg, path, scope, default_args)
+
+
 def compile_config(
     cfg: Mapping[str, Any],
     resolve: Resolver,
@@ -161,24 +219,8 @@ def compile_config(
     path: str = "",
     scope: str | None = None,
 ) -> providers.Provider[Any]:
-    """Compile one config node, and everything nested in it, into a provider tree.
-
-    Args:
-        cfg: A mapping with a ``type`` key (a registered name or a callable).
-        resolve: Returns the provider registered under a name.
-        default_args: Arguments for keys that ``cfg`` lacks, passed as they are.
-        path: The dotted path of ``cfg`` in a larger config, for error messages.
-        scope: The scope in which names are resolved first (``_scope_`` changes it).
-
-    Returns:
-        A provider; each call builds a fresh object graph.
-
-    Raises:
-        BuildError: The node has no ``type`` or a reserved key has a wrong value.
-        RegwireError: ``resolve`` did not find a name.
-    """
-    result: providers.Provider[Any] = _ProviderTree(resolve).node(cfg, path, scope, default_args)
-    return result
+    """:meth:`ConfigCompiler.compile` with a one-off compiler."""
+    return ConfigCompiler(resolve).compile(cfg, default_args=default_args, path=path, scope=scope)
 
 
 def build_config(
@@ -189,13 +231,8 @@ def build_config(
     path: str = "",
     scope: str | None = None,
 ) -> Any:
-    """Build the object graph of a config node at once, without making a provider tree.
-
-    Walks the config exactly as :func:`compile_config` does and calls the same registered
-    providers (so their overrides apply), but calls them as it goes: the fast path for a
-    config that is built once. Arguments are those of :func:`compile_config`.
-    """
-    return _Eager(resolve).node(cfg, path, scope, default_args)
+    """:meth:`ConfigCompiler.build` with a one-off compiler."""
+    return ConfigCompiler(resolve).build(cfg, default_args=default_args, path=path, scope=scope)
 
 
 class _Walker:
