@@ -19,7 +19,7 @@ subclass that redefines ``model`` changes what the optimizer wrapper and the run
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
@@ -103,11 +103,26 @@ def build_optim_wrapper_or_none(model: Any, cfg: Any) -> Any:
     return None if cfg is None else build_optim_wrapper(model, cfg)
 
 
-def build_param_schedulers_or_none(optim_wrapper: Any, cfg: Any) -> list[Any]:
-    """Build ``param_scheduler`` (a dict or a list of them) for the optimizer wrapper."""
+def build_param_schedulers_or_none(
+    optim_wrapper: Any, cfg: Any, train_dataloader: Callable[[], Any] | None = None
+) -> list[Any]:
+    """Build ``param_scheduler`` (a dict or a list of them) for the optimizer wrapper.
+
+    ``train_dataloader`` (its provider) is called only when an entry has
+    ``convert_to_iter_based: true``, whose epochs become ``len(train_dataloader)`` iterations;
+    a run that only tests never builds its training data for this.
+    """
     if cfg is None or optim_wrapper is None:
         return []
-    return list(build_param_schedulers(optim_wrapper, cfg))
+    epoch_length = None
+    entries = [cfg] if isinstance(cfg, Mapping) else list(cfg)
+    converts = any(
+        isinstance(entry, Mapping) and entry.get("convert_to_iter_based") for entry in entries
+    )
+    if converts and train_dataloader is not None:
+        loader = train_dataloader()
+        epoch_length = len(loader) if isinstance(loader, Sized) else None
+    return list(build_param_schedulers(optim_wrapper, cfg, epoch_length=epoch_length))
 
 
 def build_hooks(
@@ -236,6 +251,7 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
         build_param_schedulers_or_none,
         __self__.provided.optim_wrapper.call(),
         config.param_scheduler,
+        __self__.provided.train_dataloader,  # the provider: called only when needed
     )
     val_evaluator = providers.Singleton(build_evaluator, config.val_evaluator, "val_evaluator")
     test_evaluator = providers.Singleton(build_evaluator, config.test_evaluator, "test_evaluator")

@@ -59,6 +59,30 @@ def test_from_cfg_trains_with_the_default_hooks() -> None:
     assert runner.seed == 0
 
 
+def test_convert_to_iter_based_uses_the_train_dataloader_length() -> None:
+    warmup = {
+        "type": "LinearLR",
+        "start_factor": 0.5,
+        "by_epoch": True,
+        "begin": 0,
+        "end": 1,
+        "convert_to_iter_based": True,
+    }
+    runner = Runner.from_cfg(toy_cfg(param_scheduler=[warmup], train_cfg={"max_epochs": 1}))
+    (scheduler,) = runner.param_schedulers
+    assert (scheduler.by_epoch, scheduler.end) == (False, 4)  # 16 samples / batch 4
+    runner.train()
+    assert runner.optim_wrapper.get_lr()["lr"] == [pytest.approx(0.1)]
+
+
+def test_schedulers_without_conversion_do_not_build_the_training_data() -> None:
+    app = TrainingContainer.from_cfg(toy_cfg())
+    built: list[str] = []
+    app.train_dataloader.override(providers.Callable(lambda: built.append("train") or []))
+    assert len(app.param_schedulers()) == 1
+    assert built == []
+
+
 def test_a_value_override_changes_what_is_built() -> None:
     app = TrainingContainer.from_cfg(toy_cfg())
     app.config.optim_wrapper.optimizer.lr.override(0.01)
