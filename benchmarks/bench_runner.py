@@ -114,10 +114,9 @@ def regwire_run() -> float:
 # -- mmengine --------------------------------------------------------------------------------
 
 
-def mmengine_run(work_dir: str) -> float:
+def mmengine_net() -> type[Any]:
+    """The benchmark's model as an mmengine ``BaseModel`` (imported only when mmengine is)."""
     import mmengine.model
-    from mmengine.hooks import Hook as MMHook
-    from mmengine.runner import Runner as MMRunner
 
     class MMNet(mmengine.model.BaseModel):
         def __init__(self) -> None:
@@ -127,6 +126,15 @@ def mmengine_run(work_dir: str) -> float:
         def forward(self, x: torch.Tensor, y: Any = None, mode: str = "tensor") -> Any:
             out = self.linear(x)
             return {"loss": F.mse_loss(out, y)} if mode == "loss" else out
+
+    return MMNet
+
+
+def mmengine_run(work_dir: str) -> float:
+    from mmengine.hooks import Hook as MMHook
+    from mmengine.runner import Runner as MMRunner
+
+    MMNet = mmengine_net()
 
     class MMStopwatch(MMHook):
         priority = "LOWEST"
@@ -183,18 +191,10 @@ def regwire_wraps() -> float:
 
 
 def mmengine_wraps(work_dir: str) -> float:
-    import mmengine.model
     from mmengine.hooks import Hook as MMHook
     from mmengine.runner import Runner as MMRunner
 
-    class MMNet(mmengine.model.BaseModel):
-        def __init__(self) -> None:
-            super().__init__()
-            self.linear = nn.Linear(32, 1)
-
-        def forward(self, x: torch.Tensor, y: Any = None, mode: str = "tensor") -> Any:
-            out = self.linear(x)
-            return {"loss": F.mse_loss(out, y)} if mode == "loss" else out
+    MMNet = mmengine_net()
 
     class MMStopwatch(MMHook):
         priority = "LOWEST"
