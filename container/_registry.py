@@ -290,7 +290,7 @@ class Registry:
             RegistryError: A ``type`` is not registered (the message names its config path).
             BuildError: A node has no ``type`` or a malformed reserved key.
         """
-        return self._compiler.compile(cfg, default_args=_mmengine_defaults(default_args))
+        return self.provider_at("", cfg, **default_args)
 
     def build(self, cfg: Any, **default_args: Any) -> Any:
         """Build the object a config describes, nested components first.
@@ -305,11 +305,11 @@ class Registry:
             BuildError: A node has no ``type``, or a callable rejected its arguments (the
                 original exception is the ``__cause__``).
         """
+        if default_args:
+            return self.build_at("", cfg, **default_args)
         if cfg.__class__ is not dict and not isinstance(cfg, Mapping):
             return cfg
-        if default_args:
-            return self._compiler.build(cfg, default_args=_mmengine_defaults(default_args))
-        return self._compiler.build(cfg)
+        return self._compiler.build(cfg)  # the common case, without the defaults handling
 
     def build_at(self, path: str, cfg: Any, /, **default_args: Any) -> Any:
         """:meth:`build` a part of a larger config; errors name paths under ``path``.

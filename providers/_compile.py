@@ -148,11 +148,6 @@ def copy_plain(value: Any) -> Any:
     return value
 
 
-def is_node(value: object) -> bool:
-    """Tell whether a value is a config node (a mapping with a ``type`` key)."""
-    return isinstance(value, Mapping) and _TYPE in value
-
-
 class ConfigCompiler:
     """Builds configs, or compiles them into provider trees, with one ``resolve`` callback.
 
@@ -209,30 +204,6 @@ class ConfigCompiler:
         :meth:`compile`; a callable that raises gives a :class:`BuildError` naming the node.
         """
         return self._eager.node(cfg, path, scope, default_args)
-
-
-def compile_config(
-    cfg: Mapping[str, Any],
-    resolve: Resolver,
-    *,
-    default_args: Mapping[str, Any] | None = None,
-    path: str = "",
-    scope: str | None = None,
-) -> providers.Provider[Any]:
-    """:meth:`ConfigCompiler.compile` with a one-off compiler."""
-    return ConfigCompiler(resolve).compile(cfg, default_args=default_args, path=path, scope=scope)
-
-
-def build_config(
-    cfg: Mapping[str, Any],
-    resolve: Resolver,
-    *,
-    default_args: Mapping[str, Any] | None = None,
-    path: str = "",
-    scope: str | None = None,
-) -> Any:
-    """:meth:`ConfigCompiler.build` with a one-off compiler."""
-    return ConfigCompiler(resolve).build(cfg, default_args=default_args, path=path, scope=scope)
 
 
 class _Walker:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from container._errors import ConfigError
+from container import ConfigError
 from container.config import RESERVED_KEYS, Config
 from container.config._dump import to_text
 

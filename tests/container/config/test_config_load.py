@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from container._errors import ConfigError
+from container import ConfigError
 from container.config import Config
 
 Write = Callable[[str, str], str]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from container._errors import ConfigError
+from container import ConfigError
 from container.config import Config, ConfigDict, parse_override
 
 Write = Callable[[str, str], str]

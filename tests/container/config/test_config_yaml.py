@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from container._errors import ConfigError
+from container import ConfigError
 from container.config import Config
 
 Write = Callable[[str, str], str]
