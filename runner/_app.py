@@ -33,7 +33,7 @@ from ._evaluation import build_evaluator
 from ._hook import get_priority
 from ._loops import build_eval_loop, build_train_loop
 from ._optim import build_optim_wrapper
-from ._paths import build_at, raise_at
+from ._paths import build_at, mapping_section, raise_at
 from ._random import Randomness, set_random_seed
 from ._registries import HOOKS, MODELS
 from ._runner import Runner
@@ -63,6 +63,10 @@ def set_up(
         ConfigError: A module cannot be imported (unless ``allow_failed_imports``), or
             ``randomness`` has an unknown key.
     """
+    if custom_imports is not None:
+        custom_imports = mapping_section(
+            custom_imports, "custom_imports", "a mapping such as {imports: [my.module]}"
+        )
     if custom_imports:
         imports = custom_imports.get("imports", [])
         names = [imports] if isinstance(imports, str) else list(imports)
@@ -75,7 +79,11 @@ def set_up(
                         f"'custom_imports.imports': cannot import {name!r}: {exc}",
                         config_path="custom_imports.imports",
                     ) from exc
-    options = dict(randomness or {})
+    options = dict(
+        mapping_section(randomness, "randomness", "a mapping such as {seed: 0}")
+        if randomness is not None
+        else {}
+    )
     unknown = set(options) - {"seed", "deterministic", "diff_rank_seed"}
     if unknown:
         key = sorted(unknown)[0]

@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from container import BuildError, ConfigError, RegistryError, did_you_mean
 
-from ._paths import build_at
+from ._paths import build_at, mapping_section
 from ._registries import DATA_SAMPLERS, DATASETS, FUNCTIONS
 
 DEFAULT_SAMPLER: Mapping[str, Any] = {"type": "DefaultSampler", "shuffle": True}
@@ -319,12 +319,7 @@ def build_dataloader(
     """
     if isinstance(cfg, DataLoader):
         return cfg
-    if not isinstance(cfg, Mapping):
-        raise ConfigError(
-            f"{section!r} must be a mapping with batch_size and dataset, got {cfg!r}",
-            config_path=section,
-        )
-    options = dict(cfg)
+    options = dict(mapping_section(cfg, section, "a mapping with batch_size and dataset"))
     for key in ("batch_size", "dataset"):
         if key not in options:
             raise ConfigError(f"{section!r} needs {key!r}", config_path=f"{section}.{key}")

@@ -16,6 +16,7 @@ import torch.distributed as dist
 
 from container import ConfigError
 
+from ._paths import mapping_section
 from ._wrappers import DistributedModel
 
 LAUNCHERS = ("none", "pytorch")
@@ -32,6 +33,7 @@ def init_dist(launcher: str | None, env_cfg: Mapping[str, Any] | None = None) ->
     Raises:
         ConfigError: An unknown launcher, or ``pytorch`` without torchrun's environment.
     """
+    env = mapping_section(env_cfg, "env_cfg") if env_cfg is not None else {}
     if launcher is None or launcher == "none":
         return False
     if launcher not in LAUNCHERS:
@@ -53,7 +55,7 @@ def init_dist(launcher: str | None, env_cfg: Mapping[str, Any] | None = None) ->
             "(start with: torchrun --nproc-per-node N -m runner.cli train CONFIG)",
             config_path="launcher",
         )
-    dist_cfg = dict((env_cfg or {}).get("dist_cfg") or {})
+    dist_cfg = dict(mapping_section(env.get("dist_cfg") or {}, "env_cfg.dist_cfg"))
     backend = dist_cfg.pop("backend", None) or ("nccl" if torch.cuda.is_available() else "gloo")
     if torch.cuda.is_available():
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))

@@ -21,7 +21,7 @@ import torch
 
 from container import ConfigError
 
-from ._paths import build_at
+from ._paths import build_at, mapping_section
 from ._registries import LOOPS
 
 Metrics = dict[str, float]
@@ -383,7 +383,9 @@ def build_train_loop(cfg: Mapping[str, Any] | None) -> Any:
     """
     if cfg is None:
         return None
-    cfg = dict(cfg)
+    cfg = dict(
+        mapping_section(cfg, "train_cfg", "a mapping such as {by_epoch: true, max_epochs: 10}")
+    )
     if "type" in cfg:
         if "by_epoch" in cfg:
             raise ConfigError(
@@ -400,7 +402,7 @@ def build_eval_loop(cfg: Mapping[str, Any] | None, section: str) -> Any:
     """Build ``val_cfg`` or ``test_cfg`` (an empty mapping gives the default loop)."""
     if cfg is None:
         return None
-    cfg = dict(cfg)
+    cfg = dict(mapping_section(cfg, section, "a mapping (an empty one gives the default loop)"))
     cfg.setdefault("type", "ValLoop" if section == "val_cfg" else "TestLoop")
     return _build(section, cfg)
 

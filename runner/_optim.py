@@ -18,7 +18,7 @@ from torch import nn
 
 from container import ConfigError
 
-from ._paths import build_at
+from ._paths import build_at, mapping_section
 from ._registries import OPTIM_WRAPPERS, OPTIMIZERS
 
 CLIP_TYPES = ("norm", "value")
@@ -314,11 +314,7 @@ def build_optim_wrapper(
     """
     if isinstance(cfg, OptimWrapper):
         return cfg
-    if not isinstance(cfg, Mapping):
-        raise ConfigError(
-            f"{section!r} must be a mapping with an 'optimizer', got {cfg!r}", config_path=section
-        )
-    wrapper_cfg = dict(cfg)
+    wrapper_cfg = dict(mapping_section(cfg, section, "a mapping with an 'optimizer'"))
     wrapper_cfg.setdefault("type", "OptimWrapper")
     optimizer_cfg = wrapper_cfg.pop("optimizer", None)
     optimizer_path = f"{section}.optimizer"

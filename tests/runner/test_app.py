@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -203,3 +204,24 @@ def test_custom_imports_failure() -> None:
 def test_mean_error_evaluator_is_usable() -> None:
     assert MeanError().evaluate(0)["mae"] == 0.0
     assert torch.is_tensor(make_data(4).tensors[0])
+
+
+@pytest.mark.parametrize(
+    ("section", "value"),
+    [
+        ("model", "DigitsCNN"),
+        ("train_cfg", 3),
+        ("val_cfg", "x"),
+        ("randomness", 5),
+        ("custom_imports", ["os"]),
+        ("env_cfg", ["nccl"]),
+        ("optim_wrapper", "SGD"),
+        ("train_dataloader", 4),
+    ],
+)
+def test_a_section_of_the_wrong_type_is_a_config_error_naming_it(section: str, value: Any) -> None:
+    with pytest.raises(
+        ConfigError, match=rf"^{re.escape(repr(section))} must be .*got {re.escape(repr(value))}"
+    ) as info:
+        Runner.from_cfg(toy_cfg(**{section: value}))
+    assert info.value.config_path == section

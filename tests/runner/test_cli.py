@@ -105,3 +105,16 @@ def test_digits_train_resume_and_test(tmp_path: Path, capsys: pytest.CaptureFixt
     assert float(found.group(1)) >= 90.0
     logs = list((tmp_path / "work").glob("*/*.log"))
     assert len(logs) == 3
+
+
+def test_a_section_of_the_wrong_type_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"_base_: {DIGITS}\ntrain_cfg: 3\n")
+    assert main(["train", str(bad), "--work-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("regwire: error: 'train_cfg' must be a mapping")
+    assert f"[{bad}:2]" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
