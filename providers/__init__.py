@@ -13,7 +13,15 @@ from ._compile import (
     describe_target,
     node_at,
 )
-from ._errors import BuildError, RegwireError, describe_path, did_you_mean, join_path, nearest
+from ._errors import (
+    BuildError,
+    RegwireError,
+    describe_path,
+    did_you_mean,
+    join_path,
+    nearest,
+    suggestion,
+)
 from ._nodes import provider_for, replacement_provider
 
 __all__ = [
@@ -33,4 +41,5 @@ __all__ = [
     "node_at",
     "provider_for",
     "replacement_provider",
+    "suggestion",
 ]

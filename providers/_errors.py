@@ -63,9 +63,12 @@ def nearest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the nearest candidate, or ``""``."""
-    matches = nearest(word, candidates)
-    if not matches:
+    return suggestion(nearest(word, candidates))
+
+
+def suggestion(matches: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x' or 'y'?"`` for matches already chosen, or ``""``."""
+    quoted = [repr(match) for match in matches]
+    if not quoted:
         return ""
-    if len(matches) == 1:
-        return f"; did you mean {matches[0]!r}?"
-    return "; did you mean " + " or ".join(repr(match) for match in matches) + "?"
+    return "; did you mean " + " or ".join(quoted) + "?"

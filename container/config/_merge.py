@@ -3,15 +3,16 @@
 Dicts merge key by key, recursively; any other value, lists included, replaces the old one. A
 dict with ``_delete_: true`` replaces the inherited dict instead of merging into it. The
 ``_delete_`` key itself never reaches a result, at any depth, whether or not there was anything
-to delete (MMEngine leaks it when the bases lack the key).
+to delete (MMEngine leaks it when the bases lack the key). ``merge_from_dict`` merges with
+``list_keys``: a dict of list indices (``{"1": {...}}``) merges into those items of a list.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._paths import Path
-from ._provenance import Provenance
+from ._paths import Path, config_error, iter_paths
+from ._provenance import Provenance, Source
 
 DELETE_KEY = "_delete_"
 _MISSING: Any = object()
@@ -29,61 +30,73 @@ def strip_delete(value: Any) -> Any:
 
 
 def merge(
-    base: dict[str, Any],
-    child: dict[str, Any],
+    base: dict[Any, Any],
+    child: dict[Any, Any],
     provenance: Provenance | None = None,
     path: Path = (),
-) -> dict[str, Any]:
+    *,
+    list_keys: bool = False,
+    source: Source | None = None,
+) -> dict[Any, Any]:
     """Return a new dict: ``child`` merged over ``base``; neither is changed.
 
     Args:
         base: The inherited values.
         child: The values that win.
         provenance: The records of ``base``; those of every replaced value are dropped, so
-            that the child's records, added afterwards, are the only ones for what it set.
-        path: Where ``base`` sits in the whole config, for ``provenance``.
+            that the records found afterwards name what set each final value.
+        path: Where ``base`` sits in the whole config, for ``provenance`` and errors.
+        list_keys: Whether a dict whose keys are all list indices (``{"1": {...}}``) merges
+            into those items of a list (``merge_from_dict``), instead of replacing it.
+        source: If given, every key ``child`` writes (and everything under it) is recorded in
+            ``provenance`` as set by ``source``; keys merged into are not.
+
+    Raises:
+        ConfigError: With ``list_keys``, an index is out of range for its list.
     """
     result = dict(base)
     for key, value in child.items():
         if key == DELETE_KEY:
             continue
+        here = (*path, key)
         old = result.get(key, _MISSING)
         if isinstance(value, dict) and isinstance(old, dict) and not value.get(DELETE_KEY):
-            result[key] = merge(old, value, provenance, (*path, key))
-            continue
-        if provenance is not None and old is not _MISSING:
-            provenance.forget((*path, key), old)
-        result[key] = strip_delete(value)
+            result[key] = merge(old, value, provenance, here, list_keys=list_keys, source=source)
+        elif list_keys and isinstance(old, list) and _is_index_dict(value):
+            items = dict(enumerate(old))
+            for index_key, item in value.items():
+                index = int(index_key)
+                if not -len(old) <= index < len(old):
+                    raise config_error(
+                        f"list index {index} out of range (the list has {len(old)} items)",
+                        path=(*here, index),
+                        source=source,
+                    )
+                items = merge(
+                    items,
+                    {index % len(old): item},
+                    provenance,
+                    here,
+                    list_keys=list_keys,
+                    source=source,
+                )
+            result[key] = list(items.values())
+        else:
+            value = strip_delete(value)
+            if provenance is not None:
+                if old is not _MISSING:
+                    provenance.forget(here, old)
+                if source is not None:
+                    provenance.record(here, source)
+                    for sub in iter_paths(value, here):
+                        provenance.record(sub, source)
+            result[key] = value
     return result
 
 
-def merge_value(old: Any, new: Any, provenance: Provenance | None = None, path: Path = ()) -> Any:
-    """Return ``new`` merged over ``old`` as ``merge_from_dict`` does.
-
-    Dicts merge; a dict whose keys are list indices (``{"1": {...}}``) merges into those items
-    of a list; anything else replaces ``old``.
-    """
-    if isinstance(new, dict) and isinstance(old, dict) and not new.get(DELETE_KEY):
-        merged = dict(old)
-        for key, value in new.items():
-            if key == DELETE_KEY:
-                continue
-            if key in merged:
-                merged[key] = merge_value(merged[key], value, provenance, (*path, key))
-            else:
-                merged[key] = strip_delete(value)
-        return merged
-    if isinstance(new, dict) and isinstance(old, list) and new and all(_is_index(k) for k in new):
-        items = list(old)
-        for key, value in new.items():
-            index = int(key)
-            if not -len(items) <= index < len(items):
-                raise IndexError(index)
-            items[index] = merge_value(items[index], value, provenance, (*path, index % len(items)))
-        return items
-    if provenance is not None:
-        provenance.forget(path, old)
-    return strip_delete(new)
+def _is_index_dict(value: Any) -> bool:
+    """Whether ``value`` is a non-empty dict whose keys are all list indices."""
+    return isinstance(value, dict) and bool(value) and all(_is_index(key) for key in value)
 
 
 def _is_index(key: object) -> bool:

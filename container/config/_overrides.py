@@ -23,7 +23,7 @@ import attrs
 import yaml
 
 from ._configdict import wrap
-from ._merge import merge_value
+from ._merge import merge
 from ._paths import Path, config_error, get_path, iter_paths, parse_path
 from ._provenance import Provenance, Source
 from ._yaml import load_value
@@ -181,40 +181,11 @@ def merge_options(
     """
     for key, value in options.items():
         source = Source("merge_from_dict", detail=f"{key}={value!r}")
-        if allow_new_keys:
-            path = _make_path(data, str(key), source)
-        else:
-            path = parse_path(data, str(key), source=source)
+        path = parse_path(data, str(key), source=source, create_missing=allow_new_keys)
         parent = get_path(data, path[:-1])
-        if _has(parent, path[-1]):
-            try:
-                value = merge_value(parent[path[-1]], value, provenance, path)
-            except IndexError as exc:
-                raise config_error(
-                    f"list index {exc} out of range", path=path, source=source
-                ) from exc
-        _set(data, provenance, path, value, source)
-
-
-def _make_path(data: Any, key: str, source: Source) -> Path:
-    """Return the path ``key`` names, creating missing dicts on the way."""
-    path: Path = ()
-    node = data
-    parts = key.split(".")
-    for position, part in enumerate(parts):
-        if isinstance(node, dict):
-            if part not in node and position < len(parts) - 1:
-                node[part] = {}
-            path = (*path, part)
-            node = node.get(part)
-        elif isinstance(node, list | tuple):
-            found = parse_path(node, part, source=source)
-            path = (*path, *found)
-            node = get_path(node, found)
-        else:
-            raise config_error(
-                f"cannot set {part!r} inside a {type(node).__name__} value",
-                path=path,
-                source=source,
-            )
-    return path
+        if isinstance(parent, tuple):
+            raise config_error("cannot change an item of a tuple", path=path, source=source)
+        last = path[-1]
+        old = {last: parent[last]} if _has(parent, last) else {}
+        merged = merge(old, {last: value}, provenance, path[:-1], list_keys=True, source=source)
+        parent[last] = wrap(merged[last])

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from providers import suggestion
+
 from .._errors import ConfigError, nearest
 
 Key = str | int
@@ -77,30 +79,24 @@ def suggest(data: Any, parent: Path, part: str) -> str:
         siblings = [str(key) for key in container]
         close = nearest(part, siblings)
         if close:
-            return _hint([dotted((*parent, key)) for key in close])
+            return suggestion(dotted((*parent, key)) for key in close)
     by_name: dict[str, list[str]] = {}
     for path in iter_paths(data):
         by_name.setdefault(str(path[-1]), []).append(dotted(path))
     close = nearest(part, by_name)
-    return _hint(sorted((p for key in close for p in by_name[key]), key=len)[:3])
+    return suggestion(sorted((p for key in close for p in by_name[key]), key=len)[:3])
 
 
-def _hint(paths: list[str]) -> str:
-    if not paths:
-        return ""
-    return "; did you mean " + " or ".join(repr(path) for path in paths) + "?"
-
-
-def parse_path(
-    data: Any, key: str, *, source: object = None, allow_missing_last: bool = False
-) -> Path:
+def parse_path(data: Any, key: str, *, source: object = None, create_missing: bool = False) -> Path:
     """Turn a dotted ``key`` into a path through ``data``; unknown parts raise.
 
-    Numeric parts index lists (negative indices count from the end). With
-    ``allow_missing_last``, the last part may be a key that does not exist yet.
+    Numeric parts index lists (negative indices count from the end). With ``create_missing``
+    (``merge_from_dict``), a key missing from a dict is not an error: an empty dict is added
+    there when more parts follow, and the last part may name a key that does not exist yet.
 
     Raises:
-        ConfigError: A part names nothing, with the nearest existing path suggested.
+        ConfigError: A part names nothing (with the nearest existing path suggested), or goes
+            into a value that is not a dict or list.
     """
     if not key or any(not part for part in key.split(".")):
         raise config_error(f"malformed key {key!r}", source=source)
@@ -109,20 +105,31 @@ def parse_path(
     parts = key.split(".")
     for position, part in enumerate(parts):
         child = _child_key(node, part)
-        if child is None:
-            last = position == len(parts) - 1
-            if last and allow_missing_last and isinstance(node, dict):
+        if child is None and create_missing and isinstance(node, dict):
+            if position == len(parts) - 1:
                 return (*path, part)
-            kind = "index out of range" if isinstance(node, list | tuple) else "unknown key"
-            if not isinstance(node, dict | list | tuple):
-                kind = f"cannot go into a {type(node).__name__} value"
-                raise config_error(kind, path=path, source=source)
-            raise config_error(kind + suggest(data, path, part), path=(*path, part), source=source)
+            node[part] = {}
+            child = part
+        elif child is None:
+            raise _not_found(data, path, part, node, setting=create_missing, source=source)
         if isinstance(child, int) and child < 0:
             child += len(node)
         path = (*path, child)
         node = node[child]
     return path
+
+
+def _not_found(
+    data: Any, path: Path, part: str, node: Any, *, setting: bool, source: object
+) -> ConfigError:
+    """Return the error for ``part``, which names nothing in ``node`` (at ``path``)."""
+    if isinstance(node, dict | list | tuple):
+        kind = "unknown key" if isinstance(node, dict) else "index out of range"
+        return config_error(kind + suggest(data, path, part), path=(*path, part), source=source)
+    kind = type(node).__name__
+    if setting:
+        return config_error(f"cannot set {part!r} inside a {kind} value", path=path, source=source)
+    return config_error(f"cannot go into a {kind} value", path=path, source=source)
 
 
 def get_path(data: Any, path: Path) -> Any:

@@ -217,3 +217,15 @@ _json_values = st.recursive(
 def test_any_json_value_is_a_valid_override_value(value: Any) -> None:
     # JSON is YAML flow, so `key=<json>` gives back exactly the value
     assert parse_override("key=" + json.dumps(value, ensure_ascii=False)).value == value
+
+
+def test_merge_from_dict_errors_name_the_whole_path(cfg_path: str) -> None:
+    cfg = Config.fromfile(cfg_path)
+    with pytest.raises(ConfigError, match=r"train_pipeline\.9: index out of range") as info:
+        cfg.merge_from_dict({"train_pipeline.9.x": 1})
+    assert info.value.config_path == "train_pipeline.9"
+    with pytest.raises(ConfigError, match=r"train_pipeline\.1\.size: cannot set 'x'") as info:
+        cfg.merge_from_dict({"train_pipeline.1.size.x": 1})
+    assert info.value.config_path == "train_pipeline.1.size"
+    with pytest.raises(ConfigError, match=r"train_pipeline\.5: list index 5 out of range"):
+        cfg.merge_from_dict({"train_pipeline": {"5": {"type": "X"}}})

@@ -146,3 +146,16 @@ def test_python_lines_for_annotated_augmented_and_dynamic_assignments(write: Wri
     assert where(cfg, "lr") == "c.py:1"
     assert where(cfg, "steps") == "c.py:3"
     assert where(cfg, "model.depth") == "c.py:4"  # a computed key keeps the dict's line
+
+
+def test_merge_from_dict_records_only_the_keys_it_writes(write: Write) -> None:
+    path = write("base.yaml", "optim_wrapper:\n  optimizer: {type: SGD, lr: 0.1}\np: [1, 2]\n")
+    cfg = Config.fromfile(path)
+    cfg.merge_from_dict({"optim_wrapper.optimizer": {"lr": 0.5}, "p": {"1": 3}})
+    assert where(cfg, "optim_wrapper.optimizer.type") == "base.yaml:2"
+    assert where(cfg, "optim_wrapper.optimizer") == "base.yaml:2"
+    assert str(cfg.source_of("optim_wrapper.optimizer.lr")) == (
+        "merge_from_dict optim_wrapper.optimizer={'lr': 0.5}"
+    )
+    assert where(cfg, "p.0") == "base.yaml:3"
+    assert str(cfg.source_of("p.1")) == "merge_from_dict p={'1': 3}"
