@@ -112,10 +112,26 @@ def _length(dataloader: object) -> int | None:
 
 
 def _step(model: torch.nn.Module, name: str) -> Callable[..., Any]:
-    """The step method of a model, or of the module a DDP wrapper holds."""
-    target = getattr(model, "module", model) if not hasattr(model, name) else model
-    step: Callable[..., Any] = getattr(target, name)
-    return step
+    """The step method ``name`` of the model the loop drives.
+
+    A wrapper's ``.module`` is never used instead: calling ``ddp.module.train_step`` would
+    run the bare module's forward and skip DDP's gradient all-reduce.
+
+    Raises:
+        TypeError: The model has no such method (naming :class:`runner.DistributedModel`
+            when it wraps a module, as ``DistributedDataParallel`` does).
+    """
+    step: Callable[..., Any] | None = getattr(model, name, None)
+    if step is not None:
+        return step
+    kind = type(model).__name__
+    if hasattr(model, "module"):
+        raise TypeError(
+            f"the model ({kind}) has no {name}; it wraps a module whose {name} would run "
+            "without the wrapper's forward (a DistributedDataParallel would not synchronize "
+            "gradients): wrap a BaseModel with runner.DistributedModel instead"
+        )
+    raise TypeError(f"the model ({kind}) has no {name} (derive it from runner.BaseModel)")
 
 
 def _set_epoch(dataloader: Iterable[Any], epoch: int) -> None:

@@ -2,8 +2,9 @@
 
 A model computes its losses and predictions in ``forward`` (``mode`` chooses which), and the
 step methods turn one batch from the dataloader into one optimization step (``train_step``) or
-one batch of predictions (``val_step``, ``test_step``). The step methods live on the module, so
-a model wrapped in ``DistributedDataParallel`` is driven through ``wrapper.module``.
+one batch of predictions (``val_step``, ``test_step``). The loops call the step methods of the
+model they are given, never of a wrapper's ``.module`` (whose forward would skip DDP's gradient
+all-reduce): for several processes, wrap the model in :class:`runner.DistributedModel`.
 """
 
 from __future__ import annotations

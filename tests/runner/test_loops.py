@@ -179,3 +179,21 @@ def test_iter_loop_over_an_infinite_sampler_and_an_iterable(
     ctx = context(model, optim, torch.utils.data.DataLoader(Stream(), batch_size=4), Calls())
     EpochBasedTrainLoop(max_epochs=2).run(ctx)
     assert (ctx.state.iter, ctx.state.max_iters) == (4, 0)
+
+
+def test_a_wrapper_without_train_step_is_refused_not_bypassed(
+    model: ToyModel, optim: OptimWrapper
+) -> None:
+    """Calling ``wrapper.module.train_step`` would skip DDP's forward and its all-reduce."""
+
+    class Wrapper(torch.nn.Module):
+        def __init__(self, module: torch.nn.Module) -> None:
+            super().__init__()
+            self.module = module
+
+    before = [p.detach().clone() for p in model.parameters()]
+    loop = EpochBasedTrainLoop(max_epochs=1)
+    ctx = TrainContext(Wrapper(model), make_loader(), optim, TrainState(), Calls())
+    with pytest.raises(TypeError, match=r"Wrapper\) has no train_step.*runner.DistributedModel"):
+        loop.run(ctx)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
