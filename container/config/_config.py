@@ -7,9 +7,9 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from ._configdict import ConfigDict
+from ._configdict import ConfigDict, to_config
 from ._dump import python_text, to_text, write
-from ._load import LoadOptions, import_custom_modules, load_file, load_text, to_config
+from ._load import LoadOptions, import_custom_modules, load_file, load_text
 from ._overrides import apply_overrides, merge_options
 from ._paths import config_error, parse_path
 from ._provenance import Provenance, Source

@@ -22,9 +22,18 @@ def wrap(value: Any) -> Any:
     return value
 
 
-def to_plain(value: Any) -> Any:
-    """Return ``value`` with every mapping a plain ``dict``; lists and tuples are copied."""
-    return copy_plain(value)
+def to_config(value: Any) -> Any:
+    """Return a copy of ``value`` in which every mapping is a new ConfigDict (no sharing)."""
+    if isinstance(value, dict):
+        result = ConfigDict()
+        for key, item in value.items():
+            dict.__setitem__(result, key, to_config(item))
+        return result
+    if isinstance(value, list):
+        return [to_config(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(to_config(item) for item in value)
+    return value
 
 
 class ConfigDict(dict[str, Any]):
@@ -103,7 +112,7 @@ class ConfigDict(dict[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         """Return a plain ``dict`` copy, with plain dicts and lists (tuples stay tuples) inside."""
-        return {key: to_plain(value) for key, value in self.items()}
+        return {key: copy_plain(value) for key, value in self.items()}
 
     def __repr__(self) -> str:
         return f"ConfigDict({self.to_dict()!r})"

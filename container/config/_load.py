@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from .._errors import did_you_mean
-from ._configdict import ConfigDict
+from ._configdict import ConfigDict, to_config
 from ._merge import merge
 from ._paths import Path, config_error
 from ._provenance import Provenance, Source
@@ -44,20 +44,6 @@ class Loaded:
     provenance: Provenance
 
 
-def to_config(value: Any) -> Any:
-    """Return a copy of ``value`` in which every mapping is a new ConfigDict (no sharing)."""
-    if isinstance(value, dict):
-        result = ConfigDict()
-        for key, item in value.items():
-            dict.__setitem__(result, key, to_config(item))
-        return result
-    if isinstance(value, list):
-        return [to_config(item) for item in value]
-    if isinstance(value, tuple):
-        return tuple(to_config(item) for item in value)
-    return value
-
-
 def file_format(name: str, *, source: object = None) -> str:
     """Return the format (``.py``, ``.yaml``, ``.yml`` or ``.json``) a file name says."""
     extension = os.path.splitext(name)[1].lower()
@@ -76,7 +62,7 @@ def load_file(filename: str, options: LoadOptions = LoadOptions()) -> Loaded:
         ConfigError: The file or a base is missing, malformed, or inherits from itself.
     """
     path = os.path.expanduser(filename)
-    data, provenance = _load(path, None, file_format(path), options, ())
+    data, provenance = _load_file(path, file_format(path), options, ())
     return Loaded(data, provenance)
 
 
@@ -102,28 +88,34 @@ def _read(filename: str, source: object) -> str:
         raise config_error(f"cannot read config file {filename!r}: {exc}", source=source) from exc
 
 
-def _load(
-    filename: str | None,
-    text: str | None,
+def _load_file(
+    filename: str,
     extension: str,
     options: LoadOptions,
     chain: tuple[str, ...],
     included_from: Source | None = None,
 ) -> tuple[dict[str, Any], Provenance]:
+    """Load ``filename``, which the files in ``chain`` inherit from (through ``included_from``)."""
+    real = os.path.realpath(filename)
+    if real in chain:
+        cycle = " -> ".join([*chain[chain.index(real) :], real])
+        raise config_error(
+            f"_base_ files inherit from each other in a cycle: {cycle}",
+            path=BASE_KEY,
+            source=included_from,
+        )
+    text = _read(filename, included_from)
+    return _load(filename, text, extension, options, (*chain, real))
+
+
+def _load(
+    filename: str | None,
+    text: str,
+    extension: str,
+    options: LoadOptions,
+    chain: tuple[str, ...],
+) -> tuple[dict[str, Any], Provenance]:
     origin = filename if filename is not None else "<string>"
-    if filename is not None:
-        real = os.path.realpath(filename)
-        if real in chain:
-            cycle = " -> ".join([*chain[chain.index(real) :], real])
-            raise config_error(
-                f"_base_ files inherit from each other in a cycle: {cycle}",
-                path=BASE_KEY,
-                source=included_from,
-            )
-        chain = (*chain, real)
-        text = _read(filename, included_from)
-    elif text is None:
-        raise TypeError("_load needs a filename or a text")
     text, refs = substitute(
         text,
         filename,
@@ -138,14 +130,19 @@ def _load(
     else:
         data = _parse_data(text, extension, origin, provenance)
         base_files = data.pop(BASE_KEY, [])
-        base_source = provenance.lookup((BASE_KEY,)) or Source(origin)
+        base_source = provenance.lookup((BASE_KEY,))
 
     base_data, base_provenance = _load_bases(
         base_files, filename, options, chain, base_source or Source(origin)
     )
-    base = to_config(base_data)
+    # Only a Python file's code sees its bases, as ``_base_``: it gets a ConfigDict copy, which
+    # it may change. Merging and {{_base_...}} references read plain data and copy what they
+    # change; Config makes the final ConfigDicts.
+    base = base_data
     if extension == ".py":
-        data = run(tree, os.path.abspath(filename) if filename else origin, origin, base)
+        code_base: ConfigDict = to_config(base_data)
+        data = run(tree, os.path.abspath(filename) if filename else origin, origin, code_base)
+        base = code_base
         record_lines(tree, origin, provenance)
     if refs:
         data = resolve_base_refs(data, refs, base)
@@ -214,7 +211,7 @@ def _load_bases(
             )
         path = os.path.normpath(os.path.join(folder, base_file))
         extension = file_format(path, source=source)
-        base_data, base_provenance = _load(path, None, extension, options, chain, source)
+        base_data, base_provenance = _load_file(path, extension, options, chain, source)
         for key in base_data:
             if key in owners:
                 raise config_error(
