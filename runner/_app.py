@@ -19,12 +19,13 @@ subclass that redefines ``model`` changes what the optimizer wrapper and the run
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable, Mapping, Sequence, Sized
 from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from container import Config, ConfigError, RegwireError
+from container import Config, ConfigError, RegwireError, did_you_mean
 
 from ._data import build_dataloader
 from ._dispatch import DispatchTable, HookSignatureError
@@ -47,6 +48,9 @@ DEFAULT_HOOKS: Mapping[str, Mapping[str, Any]] = {
     "checkpoint": {"type": "CheckpointHook", "interval": 1},
 }
 """The hooks every run gets unless ``default_hooks`` replaces (a dict) or removes (null) them."""
+
+RANDOMNESS_KEYS = tuple(inspect.signature(set_random_seed).parameters)
+"""The keys of ``randomness``: the arguments of :func:`set_random_seed`."""
 
 
 def set_up(
@@ -84,14 +88,31 @@ def set_up(
         if randomness is not None
         else {}
     )
-    unknown = set(options) - {"seed", "deterministic", "diff_rank_seed"}
+    unknown = set(options).difference(RANDOMNESS_KEYS)
     if unknown:
         key = sorted(unknown)[0]
         raise ConfigError(
-            f"'randomness.{key}' is not an option (seed, deterministic, diff_rank_seed)",
+            f"'randomness.{key}' is not an option{did_you_mean(key, RANDOMNESS_KEYS)} "
+            f"({', '.join(RANDOMNESS_KEYS)})",
             config_path=f"randomness.{key}",
         )
     return set_random_seed(**options)
+
+
+def resume_flag(value: Any) -> bool:
+    """The ``resume`` value as a bool (null is false).
+
+    Raises:
+        ConfigError: ``resume`` is not a bool (the string ``"false"`` is not false).
+    """
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ConfigError(
+            f"'resume' must be true or false, got {value!r} (a {type(value).__name__})",
+            config_path="resume",
+        )
+    return value
 
 
 def build_model(cfg: Mapping[str, Any] | None, randomness: Randomness) -> Any:
@@ -289,7 +310,7 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
         hooks=__self__.provided.hooks.call(),
         randomness=__self__.provided.randomness.call(),
         load_from=config.load_from,
-        resume=config.resume.as_(bool),
+        resume=providers.Callable(resume_flag, config.resume),
         cfg=config,
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from container import ConfigError
+from container import ConfigError, did_you_mean
 
 from ._paths import build_at, mapping_section
 from ._registries import OPTIM_WRAPPERS, OPTIMIZERS
@@ -282,8 +282,8 @@ def _check_clip_grad(
     unknown = sorted(set(kwargs) - accepted)
     if unknown:
         raise ValueError(
-            f"clip_grad of type {clip_type!r} got unknown keys {unknown}; "
-            f"{function.__name__} accepts {sorted(accepted)}"
+            f"clip_grad of type {clip_type!r} got unknown keys {unknown}"
+            f"{did_you_mean(unknown[0], accepted)} ({function.__name__} accepts {sorted(accepted)})"
         )
     required = "clip_value" if clip_type == "value" else "max_norm"
     if required not in kwargs:
@@ -336,7 +336,12 @@ def build_optim_wrapper(
     # clip_grad may hold ``type: value``, which is not a registered name: pass it as it is.
     passed: dict[str, Any] = {"optimizer": optimizer}
     if "clip_grad" in wrapper_cfg:
-        passed["clip_grad"] = wrapper_cfg.pop("clip_grad")
+        clip_grad = passed["clip_grad"] = wrapper_cfg.pop("clip_grad")
+        clip_path = f"{section}.clip_grad"
+        try:
+            _check_clip_grad(clip_grad)
+        except ValueError as exc:
+            raise ConfigError(f"{clip_path!r}: {exc}", config_path=clip_path) from exc
     wrapper = build_at(OPTIM_WRAPPERS, wrapper_cfg, section, **passed)
     if not isinstance(wrapper, OptimWrapper):
         raise ConfigError(

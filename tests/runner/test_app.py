@@ -225,3 +225,22 @@ def test_a_section_of_the_wrong_type_is_a_config_error_naming_it(section: str, v
     ) as info:
         Runner.from_cfg(toy_cfg(**{section: value}))
     assert info.value.config_path == section
+
+
+def test_a_misspelt_randomness_key_gets_a_suggestion() -> None:
+    with pytest.raises(
+        ConfigError, match=r"'randomness.sed' is not an option; did you mean 'seed'\?"
+    ):
+        Runner.from_cfg(toy_cfg(randomness={"sed": 1}))
+
+
+@pytest.mark.parametrize("value", ["false", "true", 1])
+def test_resume_must_be_a_bool(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"^'resume' must be true or false, got") as info:
+        TrainingContainer.from_cfg(toy_cfg(resume=value)).runner()
+    assert info.value.config_path == "resume"
+
+
+def test_resume_false_or_null_does_not_resume() -> None:
+    for value in (False, None):
+        assert not TrainingContainer.from_cfg(toy_cfg(resume=value)).runner().resume_requested

@@ -110,17 +110,19 @@ def test_clip_grad_value() -> None:
 @pytest.mark.parametrize(
     ("clip_grad", "match"),
     [
-        ({"max_nrom": 1.0}, r"unknown keys \['max_nrom'\]"),
+        ({"max_nrom": 1.0}, r"unknown keys \['max_nrom'\]; did you mean 'max_norm'\?"),
         ({"type": "l2", "max_norm": 1.0}, "clip_grad.type must be one of"),
         ({"norm_type": 2}, "needs 'max_norm'"),
+        (3, "clip_grad must be a mapping or null"),
     ],
 )
-def test_bad_clip_grad_is_named_in_the_config(clip_grad: dict[str, object], match: str) -> None:
+def test_bad_clip_grad_is_named_in_the_config(clip_grad: object, match: str) -> None:
+    """The error names ``optim_wrapper.clip_grad``, not the whole ``optim_wrapper``."""
     cfg = {"optimizer": {"type": "SGD", "lr": 0.1}, "clip_grad": clip_grad}
-    with pytest.raises(BuildError, match=match) as info:
+    with pytest.raises(ConfigError, match=match) as info:
         build_optim_wrapper(make_model(), cfg)
-    assert info.value.config_path == "optim_wrapper"
-    assert "'optim_wrapper'" in str(info.value)
+    assert info.value.config_path == "optim_wrapper.clip_grad"
+    assert str(info.value).startswith("'optim_wrapper.clip_grad': ")
 
 
 def test_unknown_optimizer_names_the_full_path_and_suggests() -> None:
