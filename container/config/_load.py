@@ -11,7 +11,7 @@ import importlib
 import json
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -153,13 +153,11 @@ def _load(
 
 def _parse_data(text: str, extension: str, origin: str, provenance: Provenance) -> dict[str, Any]:
     if extension == ".json":
+        # The YAML pass records each key's line (and finds duplicate keys with their line); the
+        # JSON parse, a few percent of the time, is what rejects YAML that is not JSON (a
+        # trailing comma, a comment, a missing value) and reads NaN and Infinity as JSON does.
         node_lines(text, origin, provenance)
-        try:
-            data = json.loads(text, object_pairs_hook=lambda pairs: _json_object(pairs, origin))
-        except json.JSONDecodeError as exc:
-            raise config_error(
-                f"invalid JSON: {exc.msg}", source=Source(origin, exc.lineno)
-            ) from exc
+        data = _load_json(text, origin)
     else:
         data = load_yaml(text, origin, provenance)
     if data is None:
@@ -172,13 +170,40 @@ def _parse_data(text: str, extension: str, origin: str, provenance: Provenance) 
     return data
 
 
-def _json_object(pairs: list[tuple[str, Any]], origin: str) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise config_error(f"key {key!r} is given twice in one object", source=origin)
-        result[key] = value
-    return result
+def _load_json(text: str, origin: str) -> Any:
+    """Parse JSON text; a key given twice in one object is an error naming the object's path."""
+    duplicates: dict[int, str] = {}
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) < len(pairs):
+            keys = [key for key, _ in pairs]
+            duplicates[id(result)] = next(k for i, k in enumerate(keys) if k in keys[:i])
+        return result
+
+    try:
+        data = json.loads(text, object_pairs_hook=unique)
+    except json.JSONDecodeError as exc:
+        raise config_error(f"invalid JSON: {exc.msg}", source=Source(origin, exc.lineno)) from exc
+    if duplicates:
+        path, key = next(
+            (path, duplicates[id(value)])
+            for path, value in _dicts(data, ())
+            if id(value) in duplicates
+        )
+        raise config_error(f"key {key!r} is given twice in one object", path=path, source=origin)
+    return data
+
+
+def _dicts(value: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Yield every dict in a parsed JSON value with its path, outermost first."""
+    if isinstance(value, dict):
+        yield path, value
+        for key, item in value.items():
+            yield from _dicts(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _dicts(item, (*path, index))
 
 
 def _load_bases(

@@ -267,3 +267,25 @@ def test_allowed_failed_import_warns(write: Write) -> None:
 def test_malformed_custom_imports(write: Write, bad: str) -> None:
     with pytest.raises(ConfigError, match=r"custom_imports"):
         Config.fromfile(write("c.yaml", bad + "\n"))
+
+
+def test_json_duplicate_outside_yaml_names_the_object(write: Write) -> None:
+    key = "x" * 1100  # not YAML (a key over 1024 characters): only the JSON parse reads it
+    text = f'{{"a": [{{"b": {{"{key}": 1, "{key}": 2}}}}]}}'
+    with pytest.raises(ConfigError, match=r"dup\.json: a\.0\.b: key 'x+' is given twice") as info:
+        Config.fromfile(write("dup.json", text))
+    assert info.value.config_path == "a.0.b"
+
+
+def test_json_that_yaml_rejects_still_loads(write: Write) -> None:
+    # YAML has no surrogate-pair escapes; JSON spells characters outside the BMP with them
+    path = write("emoji.json", '{\n  "s": "\\ud83d\\ude00",\n  "n": NaN\n}\n')
+    cfg = Config.fromfile(path)
+    assert cfg.s == "\U0001f600"
+    assert cfg.n != cfg.n  # NaN, as JSON reads it
+
+
+def test_json_that_only_yaml_accepts_is_rejected(write: Write) -> None:
+    for name, text in [("comma", '{"a": [1, 2,]}'), ("comment", '{"a": 1} # c')]:
+        with pytest.raises(ConfigError, match=rf"{name}\.json:1: invalid JSON"):
+            Config.fromfile(write(f"{name}.json", text))
