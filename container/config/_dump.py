@@ -16,7 +16,7 @@ import os
 import unicodedata
 from typing import Any
 
-from ._paths import config_error, dotted
+from ._paths import config_error
 from ._yaml import dump_yaml
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -34,8 +34,7 @@ def check_plain(value: Any, path: tuple[Any, ...] = (), *, string_keys: bool = F
         for key, item in value.items():
             if not isinstance(key, str) and (string_keys or not isinstance(key, _SCALARS)):
                 raise config_error(
-                    f"key {key!r} cannot be written: keys must be strings",
-                    path=dotted(path) or "<root>",
+                    f"key {key!r} cannot be written: keys must be strings", path=(*path, key)
                 )
             check_plain(item, (*path, key), string_keys=string_keys)
     elif isinstance(value, list | tuple):
@@ -49,14 +48,6 @@ def check_plain(value: Any, path: tuple[Any, ...] = (), *, string_keys: bool = F
         )
 
 
-def _listify(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: _listify(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_listify(item) for item in value]
-    return value
-
-
 def to_text(data: dict[str, Any], extension: str) -> str:
     """Return ``data`` (plain, as ``Config.to_dict`` gives) written in the format of ``extension``.
 
@@ -65,7 +56,7 @@ def to_text(data: dict[str, Any], extension: str) -> str:
     """
     if extension in (".yaml", ".yml"):
         check_plain(data)
-        return dump_yaml(_listify(data))
+        return dump_yaml(data)
     if extension == ".json":
         check_plain(data, string_keys=True)
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

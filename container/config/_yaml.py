@@ -121,6 +121,7 @@ class ConfigDumper(_BaseDumper):
 
 for _loader in (ConfigLoader, ValueLoader):
     _loader.add_constructor(_TAG + "int", _construct_int)
+ConfigDumper.add_representer(tuple, ConfigDumper.represent_list)  # YAML has no tuples
 
 
 @attrs.define
@@ -247,7 +248,7 @@ def load_value(text: str) -> Any:
 
 
 def dump_yaml(data: Any) -> str:
-    """Return ``data`` (plain dicts, lists and scalars) as block-style YAML."""
+    """Return ``data`` (plain dicts, lists, tuples and scalars) as block-style YAML."""
     return yaml.dump(
         data, Dumper=ConfigDumper, sort_keys=False, default_flow_style=False, allow_unicode=True
     )

@@ -140,3 +140,16 @@ def test_round_trip_property(data: dict[str, Any]) -> None:
     for extension in (".yaml", ".json", ".py"):
         text = to_text(data, extension)
         assert Config.fromstring(text, extension).to_dict() == data, extension
+
+
+def test_unwritable_key_names_its_path(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^a\.1: key 1 cannot be written") as info:
+        Config({"a": {1: "x"}}).dump(tmp_path / "x.json")
+    assert info.value.config_path == "a.1"
+    with pytest.raises(ConfigError, match=r"^None: key None cannot be written"):
+        Config({None: 1}).dump(tmp_path / "x.json")
+
+
+def test_yaml_writes_nested_tuples_as_lists() -> None:
+    text = Config({"a": (1, (2, {"b": (3,)}))}, "x.yaml").dump()
+    assert text == "a:\n- 1\n- - 2\n  - b:\n    - 3\n"
