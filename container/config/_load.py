@@ -280,7 +280,14 @@ def import_custom_modules(data: dict[str, Any], provenance: Provenance) -> None:
             path=path,
             source=provenance.lookup(path),
         )
-    allow_failed = bool(spec.get("allow_failed_imports", False))
+    allow_failed = spec.get("allow_failed_imports", False)
+    if not isinstance(allow_failed, bool):
+        flag: Path = ("custom_imports", "allow_failed_imports")
+        raise config_error(
+            f"must be true or false, not {allow_failed!r}",
+            path=flag,
+            source=provenance.lookup(flag),
+        )
     for index, name in enumerate(imports):
         try:
             importlib.import_module(name)

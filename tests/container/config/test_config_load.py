@@ -289,3 +289,10 @@ def test_json_that_only_yaml_accepts_is_rejected(write: Write) -> None:
     for name, text in [("comma", '{"a": [1, 2,]}'), ("comment", '{"a": 1} # c')]:
         with pytest.raises(ConfigError, match=rf"{name}\.json:1: invalid JSON"):
             Config.fromfile(write(f"{name}.json", text))
+
+
+def test_allow_failed_imports_must_be_a_bool(write: Write) -> None:
+    path = write("c.yaml", "custom_imports: {imports: [json], allow_failed_imports: 'no'}\n")
+    match = r"c\.yaml:1: custom_imports\.allow_failed_imports: must be true or false, not 'no'"
+    with pytest.raises(ConfigError, match=match):
+        Config.fromfile(path)
