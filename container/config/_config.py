@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from ._configdict import ConfigDict, to_config
@@ -19,6 +19,17 @@ from ._provenance import Provenance, Source
 RESERVED_KEYS = ("filename", "text", "pretty_text", "env_variables")
 
 Options = Sequence[str] | Mapping[str, Any]
+
+
+def _check_keys(keys: Collection[object], provenance: Provenance | None = None) -> None:
+    """Raise if a top-level key is reserved, naming where it was set when that is known."""
+    for key in RESERVED_KEYS:
+        if key in keys:
+            raise config_error(
+                "is reserved: Config uses that name; rename the key",
+                path=key,
+                source=provenance.lookup((key,)) if provenance else None,
+            )
 
 
 class Config:
@@ -55,13 +66,7 @@ class Config:
             cfg_dict = {}
         if not isinstance(cfg_dict, Mapping):
             raise TypeError(f"cfg_dict must be a dict, not {type(cfg_dict).__name__}")
-        for key in RESERVED_KEYS:
-            if key in cfg_dict:
-                raise config_error(
-                    "is reserved: Config has an attribute of that name; rename the key",
-                    path=key,
-                    source=provenance.lookup((key,)) if provenance else None,
-                )
+        _check_keys(cfg_dict, provenance)
         values = cfg_dict if isinstance(cfg_dict, ConfigDict) else to_config(dict(cfg_dict))
         object.__setattr__(self, "_cfg_dict", values)
         object.__setattr__(self, "_filename", None if filename is None else os.fspath(filename))
@@ -214,8 +219,7 @@ class Config:
         return self._cfg_dict[name]
 
     def __setitem__(self, name: str, value: Any) -> None:
-        if name in RESERVED_KEYS:
-            raise config_error("is reserved: Config has an attribute of that name", path=name)
+        _check_keys((name,))
         self._cfg_dict[name] = value
 
     def __delitem__(self, name: str) -> None:

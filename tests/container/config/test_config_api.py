@@ -84,6 +84,12 @@ def test_reserved_keys_cannot_be_set() -> None:
         cfg["text"] = "x"
 
 
+def test_reserved_key_message_says_config_uses_the_name() -> None:
+    # Config has no attribute `text` or `env_variables`; MMEngine's Config has, so they stay
+    with pytest.raises(ConfigError, match=r"^env_variables: is reserved: Config uses that name"):
+        Config()["env_variables"] = {}
+
+
 def test_not_a_mapping() -> None:
     with pytest.raises(TypeError, match="cfg_dict must be a dict"):
         Config([1, 2])  # type: ignore[arg-type]
