@@ -36,7 +36,6 @@ sys.path.insert(0, str(Path(__file__).parent.parent))
 from _timing import per_call_us, row
 
 from container.config import Config
-from container.config._dump import python_text
 
 ROUNDS = 3
 
@@ -194,7 +193,7 @@ def write_chains(folder: Path) -> dict[str, Path]:
     chain = [("base", BASE, None), ("mid", MID, "base"), ("top", TOP, "mid")]
     for name, data, parent in chain:
         head = f"_base_ = './{parent}.py'\n" if parent else ""
-        (folder / f"{name}.py").write_text(head + python_text(data), encoding="utf-8")
+        (folder / f"{name}.py").write_text(head + Config(data).pretty_text, encoding="utf-8")
         yaml_data = {"_base_": f"./{parent}.yaml", **data} if parent else data
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(yaml_data, sort_keys=False))
         hydra = folder / "hydra"

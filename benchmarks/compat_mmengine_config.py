@@ -25,6 +25,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from providers import describe_path, join_path
+
 FORMATS = (".py", ".yaml", ".yml", ".json")
 
 
@@ -36,7 +40,6 @@ def config_files(folder: Path) -> list[Path]:
 def load_all(files: list[str], loader: str) -> dict[str, tuple[str, Any]]:
     """Load each file with ``loader`` ("regwire" or "mmengine"): ``{file: (status, result)}``."""
     if loader == "regwire":
-        sys.path.insert(0, str(ROOT))
         from container.config import Config as RegwireConfig
 
         fromfile: Any = RegwireConfig.fromfile
@@ -77,7 +80,7 @@ def load_with_mmengine(files: list[str], python: str) -> dict[str, tuple[str, An
 
 def first_difference(left: Any, right: Any, path: str = "") -> str | None:
     """Return the path of the first difference between two loaded configs, types included."""
-    where = path or "<root>"
+    where = describe_path(path)
     if type(left) is not type(right):
         return (
             f"{where}: {type(left).__name__} {left!r:.60} vs {type(right).__name__} {right!r:.60}"
@@ -88,7 +91,7 @@ def first_difference(left: Any, right: Any, path: str = "") -> str | None:
             extra = sorted(map(str, set(left) - set(right)))
             return f"{where}: keys only in regwire {extra}, only in mmengine {missing}"
         for key in left:
-            found = first_difference(left[key], right[key], f"{path}.{key}" if path else str(key))
+            found = first_difference(left[key], right[key], join_path(path, key))
             if found:
                 return found
         return None
@@ -96,7 +99,7 @@ def first_difference(left: Any, right: Any, path: str = "") -> str | None:
         if len(left) != len(right):
             return f"{where}: length {len(left)} vs {len(right)}"
         for index, (a, b) in enumerate(zip(left, right, strict=True)):
-            found = first_difference(a, b, f"{path}.{index}" if path else str(index))
+            found = first_difference(a, b, join_path(path, index))
             if found:
                 return found
         return None
