@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable, Mapping, Sequence, Sized
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
 from container import Config, ConfigError, RegwireError, did_you_mean
 
-from ._data import build_dataloader
+from ._data import build_dataloader, length_of
 from ._dispatch import DispatchTable, HookSignatureError
 from ._dist import init_dist, wrap_model
 from ._evaluation import build_evaluator
@@ -122,36 +122,10 @@ def build_model(cfg: Mapping[str, Any] | None, randomness: Randomness) -> Any:
     return build_at(MODELS, cfg, "model")
 
 
-def build_dataloader_or_none(cfg: Any, randomness: Randomness, section: str) -> Any:
-    """Build a ``*_dataloader`` section, or return None when it is absent."""
-    return None if cfg is None else build_dataloader(cfg, seed=randomness.seed, section=section)
-
-
-def build_optim_wrapper_or_none(model: Any, cfg: Any) -> Any:
-    """Build ``optim_wrapper`` over the model's parameters, or None when it is absent."""
-    return None if cfg is None else build_optim_wrapper(model, cfg)
-
-
-def build_param_schedulers_or_none(
-    optim_wrapper: Any, cfg: Any, train_dataloader: Callable[[], Any] | None = None
-) -> list[Any]:
-    """Build ``param_scheduler`` (a dict or a list of them) for the optimizer wrapper.
-
-    ``train_dataloader`` (its provider) is called only when an entry has
-    ``convert_to_iter_based: true``, whose epochs become ``len(train_dataloader)`` iterations;
-    a run that only tests never builds its training data for this.
-    """
-    if cfg is None or optim_wrapper is None:
-        return []
-    epoch_length = None
-    entries = [cfg] if isinstance(cfg, Mapping) else list(cfg)
-    converts = any(
-        isinstance(entry, Mapping) and entry.get("convert_to_iter_based") for entry in entries
-    )
-    if converts and train_dataloader is not None:
-        loader = train_dataloader()
-        epoch_length = len(loader) if isinstance(loader, Sized) else None
-    return list(build_param_schedulers(optim_wrapper, cfg, epoch_length=epoch_length))
+def epoch_length(train_dataloader: Callable[[], Any]) -> Callable[[], int | None]:
+    """A function that builds the training data (by calling its provider) and returns its
+    length: :func:`build_param_schedulers` calls it only for ``convert_to_iter_based``."""
+    return lambda: length_of(train_dataloader())
 
 
 def build_hooks(
@@ -256,31 +230,34 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
     )
     model = providers.Singleton(build_model, config.model, __self__.provided.randomness.call())
     train_dataloader = providers.Singleton(
-        build_dataloader_or_none,
+        build_dataloader,
         config.train_dataloader,
-        __self__.provided.randomness.call(),
+        __self__.provided.randomness.call().provided.seed,
         "train_dataloader",
     )
     val_dataloader = providers.Singleton(
-        build_dataloader_or_none,
+        build_dataloader,
         config.val_dataloader,
-        __self__.provided.randomness.call(),
+        __self__.provided.randomness.call().provided.seed,
         "val_dataloader",
     )
     test_dataloader = providers.Singleton(
-        build_dataloader_or_none,
+        build_dataloader,
         config.test_dataloader,
-        __self__.provided.randomness.call(),
+        __self__.provided.randomness.call().provided.seed,
         "test_dataloader",
     )
     optim_wrapper = providers.Singleton(
-        build_optim_wrapper_or_none, __self__.provided.model.call(), config.optim_wrapper
+        build_optim_wrapper, __self__.provided.model.call(), config.optim_wrapper
     )
     param_schedulers = providers.Singleton(
-        build_param_schedulers_or_none,
+        build_param_schedulers,
         __self__.provided.optim_wrapper.call(),
         config.param_scheduler,
-        __self__.provided.train_dataloader,  # the provider: called only when needed
+        epoch_length=providers.Callable(
+            epoch_length,
+            __self__.provided.train_dataloader,  # the provider: called lazily
+        ),
     )
     val_evaluator = providers.Singleton(build_evaluator, config.val_evaluator, "val_evaluator")
     test_evaluator = providers.Singleton(build_evaluator, config.test_evaluator, "test_evaluator")

@@ -60,6 +60,16 @@ def pseudo_collate(data_batch: Sequence[Any]) -> Any:
     return list(data_batch)
 
 
+def length_of(obj: object) -> int | None:
+    """``len(obj)``, or None when it has none (a dataloader over an iterable dataset, say)."""
+    if not isinstance(obj, Sized):
+        return None
+    try:
+        return len(obj)
+    except TypeError:
+        return None
+
+
 def dist_info() -> tuple[int, int]:
     """This process's rank and the world size (``0, 1`` without torch.distributed)."""
     if dist.is_available() and dist.is_initialized():
@@ -294,10 +304,10 @@ def resolve_collate_fn(cfg: Any, path: str) -> Callable[[Any], Any]:
 
 
 def build_dataloader(
-    cfg: Mapping[str, Any] | DataLoader[Any],
+    cfg: Mapping[str, Any] | DataLoader[Any] | None,
     seed: int | None = None,
     section: str = "train_dataloader",
-) -> DataLoader[Any]:
+) -> DataLoader[Any] | None:
     """Build a dataloader from a ``*_dataloader`` config section.
 
     Args:
@@ -305,19 +315,20 @@ def build_dataloader(
             collate_fn=default_collate, num_workers=0, ...}``; other keys go to
             ``torch.utils.data.DataLoader``. ``dataset`` is a config for ``DATASETS`` or a
             ready dataset. The sampler is built with ``dataset=`` and ``seed=`` as defaults
-            (a seed in the sampler config wins). A ready DataLoader is returned as it is.
+            (a seed in the sampler config wins). A ready DataLoader is returned as it is,
+            and None (no such section) as None.
         seed: The run's seed; also seeds the dataloader's workers (``seed + rank``), so
             random augmentations are repeatable.
         section: Where ``cfg`` sits in the whole config, for error messages.
 
     Returns:
-        The dataloader.
+        The dataloader, or None for None.
 
     Raises:
         ConfigError: A key is missing, unknown or malformed (the message names its path).
         RegwireError: Building the dataset or the sampler failed.
     """
-    if isinstance(cfg, DataLoader):
+    if cfg is None or isinstance(cfg, DataLoader):
         return cfg
     options = dict(mapping_section(cfg, section, "a mapping with batch_size and dataset"))
     for key in ("batch_size", "dataset"):

@@ -292,8 +292,8 @@ def _check_clip_grad(
 
 
 def build_optim_wrapper(
-    model: nn.Module, cfg: Mapping[str, Any] | OptimWrapper, section: str = "optim_wrapper"
-) -> OptimWrapper:
+    model: nn.Module, cfg: Mapping[str, Any] | OptimWrapper | None, section: str = "optim_wrapper"
+) -> OptimWrapper | None:
     """Build the optimizer over ``model``'s parameters, and the wrapper around it.
 
     Args:
@@ -301,18 +301,19 @@ def build_optim_wrapper(
             the same set of parameters).
         cfg: The ``optim_wrapper`` section: ``{type: OptimWrapper (default), optimizer:
             {type: SGD, lr: 0.1, ...}, clip_grad: ..., accumulative_counts: ...}``. A ready
-            :class:`OptimWrapper` is returned as it is.
+            :class:`OptimWrapper` is returned as it is; None (a run that does not train)
+            gives None.
         section: The path of ``cfg`` in the whole config, for error messages.
 
     Returns:
-        The optimizer wrapper.
+        The optimizer wrapper, or None for None.
 
     Raises:
         ConfigError: ``cfg`` is not a mapping or has no ``optimizer``.
         RegwireError: A ``type`` is unknown or a component rejected its arguments; the
             error's ``config_path`` is the full path (``optim_wrapper.optimizer.type``).
     """
-    if isinstance(cfg, OptimWrapper):
+    if cfg is None or isinstance(cfg, OptimWrapper):
         return cfg
     wrapper_cfg = dict(mapping_section(cfg, section, "a mapping with an 'optimizer'"))
     wrapper_cfg.setdefault("type", "OptimWrapper")

@@ -373,18 +373,21 @@ def build_param_schedulers(
     optim_wrapper: Any,
     cfg: Mapping[str, Any] | Sequence[Any] | None,
     section: str = "param_scheduler",
-    epoch_length: int | None = None,
+    epoch_length: int | Callable[[], int | None] | None = None,
 ) -> list[Any]:
     """Build the ``param_scheduler`` section over an optimizer wrapper's optimizer.
 
     Args:
-        optim_wrapper: An ``OptimWrapper`` (its ``optimizer`` is scheduled) or an optimizer.
+        optim_wrapper: An ``OptimWrapper`` (its ``optimizer`` is scheduled) or an optimizer;
+            None (a run without one, which only tests) gives no schedulers.
         cfg: None (no schedulers), one scheduler config or a list of them; ready schedulers
             are kept. Each config is built from ``PARAM_SCHEDULERS`` with ``optimizer=``.
         section: Where ``cfg`` sits in the whole config, for error messages.
         epoch_length: Iterations per epoch, for entries with ``convert_to_iter_based: true``
             (MMEngine's option): their steps (``begin``, ``end``, ``milestones``, ...) are
-            given in epochs and scaled to iterations, and they step every iteration.
+            given in epochs and scaled to iterations, and they step every iteration. A
+            callable is called only when an entry converts, and at most once (so a run that
+            only tests never builds its training data to learn the length).
 
     Returns:
         The schedulers, in config order.
@@ -394,7 +397,7 @@ def build_param_schedulers(
         RegwireError: A ``type`` is unknown or rejected its arguments (the path names the
             entry: ``param_scheduler.1.type``).
     """
-    if cfg is None:
+    if cfg is None or optim_wrapper is None:
         return []
     optimizer = _unwrap(optim_wrapper)
     entries: list[tuple[Any, str]]
@@ -407,6 +410,13 @@ def build_param_schedulers(
             f"{section!r} must be a scheduler config or a list of them, got {cfg!r}",
             config_path=section,
         )
+    length: list[int | None] = []  # epoch_length, once it is known
+
+    def iterations_per_epoch() -> int | None:
+        if not length:
+            length.append(epoch_length() if callable(epoch_length) else epoch_length)
+        return length[0]
+
     schedulers = []
     for item, path in entries:
         if isinstance(item, Mapping):
@@ -414,7 +424,7 @@ def build_param_schedulers(
                 raise ConfigError(
                     f"{path!r} needs a 'type' (a scheduler such as MultiStepLR)", config_path=path
                 )
-            item = _convert_to_iter_based(item, epoch_length, path)
+            item = _convert_to_iter_based(item, iterations_per_epoch, path)
             schedulers.append(build_at(PARAM_SCHEDULERS, item, path, optimizer=optimizer))
         elif callable(getattr(item, "step", None)):
             schedulers.append(item)
@@ -428,7 +438,7 @@ def build_param_schedulers(
 
 
 def _convert_to_iter_based(
-    cfg: Mapping[str, Any], epoch_length: int | None, path: str
+    cfg: Mapping[str, Any], iterations_per_epoch: Callable[[], int | None], path: str
 ) -> Mapping[str, Any]:
     """Scale an epoch-based scheduler config to iterations when it asks for it."""
     if not cfg.get("convert_to_iter_based", False):
@@ -439,6 +449,7 @@ def _convert_to_iter_based(
             f"{flag_path!r}: only an epoch-based scheduler (by_epoch: true) can be converted",
             config_path=flag_path,
         )
+    epoch_length = iterations_per_epoch()
     if not epoch_length:
         raise ConfigError(
             f"{flag_path!r} needs the number of iterations per epoch, which is unknown here "

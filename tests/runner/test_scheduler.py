@@ -15,6 +15,8 @@ from runner import (
     LinearLR,
     MultiStepLR,
     OptimWrapper,
+    build_dataloader,
+    build_optim_wrapper,
     build_param_schedulers,
 )
 
@@ -219,3 +221,28 @@ def test_convert_to_iter_based_errors() -> None:
         build_param_schedulers(make_wrapper(), cfg)
     with pytest.raises(ConfigError, match="only an epoch-based scheduler"):
         build_param_schedulers(make_wrapper(), {**cfg, "by_epoch": False}, epoch_length=2)
+
+
+def test_epoch_length_may_be_a_function_called_once_and_only_to_convert() -> None:
+    asked: list[int] = []
+
+    def length() -> int:
+        asked.append(1)
+        return 10
+
+    plain = {"type": "StepLR", "step_size": 1}
+    assert len(build_param_schedulers(make_wrapper(), [plain], epoch_length=length)) == 1
+    assert asked == []
+    converted = {"type": "MultiStepLR", "milestones": [1, 2], "convert_to_iter_based": True}
+    schedulers = build_param_schedulers(
+        make_wrapper(), [converted, dict(converted)], epoch_length=length
+    )
+    assert [s.milestones for s in schedulers] == [[10, 20], [10, 20]]
+    assert asked == [1]
+
+
+def test_builders_take_none_for_an_absent_section() -> None:
+    assert build_param_schedulers(None, {"type": "StepLR", "step_size": 1}) == []
+    assert build_param_schedulers(make_wrapper(), None) == []
+    assert build_optim_wrapper(torch.nn.Linear(1, 1), None) is None
+    assert build_dataloader(None) is None
