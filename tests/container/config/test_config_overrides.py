@@ -229,3 +229,9 @@ def test_merge_from_dict_errors_name_the_whole_path(cfg_path: str) -> None:
     assert info.value.config_path == "train_pipeline.1.size"
     with pytest.raises(ConfigError, match=r"train_pipeline\.5: list index 5 out of range"):
         cfg.merge_from_dict({"train_pipeline": {"5": {"type": "X"}}})
+
+
+def test_merge_from_dict_drops_delete_under_a_new_key(cfg_path: str) -> None:
+    cfg = Config.fromfile(cfg_path)
+    cfg.merge_from_dict({"extra": {"_delete_": True, "x": {"_delete_": True, "y": 1}}})
+    assert cfg.extra.to_dict() == {"x": {"y": 1}}
