@@ -176,8 +176,9 @@ def merge_options(
             way to them); if not, such a key is an error suggesting the nearest one.
 
     Raises:
-        ConfigError: A key names nothing and new keys are not allowed, or goes through a value
-            that is not a dict or list.
+        ConfigError: A key names nothing and new keys are not allowed, goes through a value
+            that is not a dict or list, or names an item of a tuple; or an index key is out of
+            its list's range.
     """
     for key, value in options.items():
         source = Source("merge_from_dict", detail=f"{key}={value!r}")
