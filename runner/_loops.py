@@ -134,6 +134,15 @@ def _step(model: torch.nn.Module, name: str) -> Callable[..., Any]:
     raise TypeError(f"the model ({kind}) has no {name} (derive it from runner.BaseModel)")
 
 
+def _start(loop: EpochBasedTrainLoop | IterBasedTrainLoop, ctx: TrainContext) -> None:
+    """Plan the run into ``ctx.state`` and tell the optimizer wrapper where training starts
+    (a resumed run: the restored iteration) and ends, as MMEngine's loops do."""
+    loop.plan(ctx.state, ctx.dataloader)
+    initialize = getattr(ctx.optim_wrapper, "initialize_count_status", None)
+    if initialize is not None:
+        initialize(ctx.model, ctx.state.iter, ctx.state.max_iters)
+
+
 def _set_epoch(dataloader: Iterable[Any], epoch: int) -> None:
     for part in (getattr(dataloader, "sampler", None), getattr(dataloader, "batch_sampler", None)):
         set_epoch = getattr(part, "set_epoch", None)
@@ -194,7 +203,7 @@ class EpochBasedTrainLoop:
     def run(self, ctx: TrainContext) -> torch.nn.Module:
         """Train from ``ctx.state`` on (epoch 0, or where a checkpoint left off)."""
         state, call_hook, optim_wrapper = ctx.state, ctx.call_hook, ctx.optim_wrapper
-        self.plan(state, ctx.dataloader)
+        _start(self, ctx)
         train_step = _step(ctx.model, "train_step")
         call_hook("before_train")
         try:
@@ -269,7 +278,7 @@ class IterBasedTrainLoop:
     def run(self, ctx: TrainContext) -> torch.nn.Module:
         """Train from ``ctx.state`` on (iteration 0, or where a checkpoint left off)."""
         state, call_hook, optim_wrapper = ctx.state, ctx.call_hook, ctx.optim_wrapper
-        self.plan(state, ctx.dataloader)
+        _start(self, ctx)
         train_step = _step(ctx.model, "train_step")
         batches = self._batches(ctx.dataloader, state)
         call_hook("before_train")
@@ -371,8 +380,6 @@ class TrainLoop(Protocol):
 
     by_epoch: bool
     stop_training: bool
-
-    def plan(self, state: TrainState, dataloader: Iterable[Any]) -> None: ...
 
     def run(self, ctx: TrainContext) -> torch.nn.Module: ...
 

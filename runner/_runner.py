@@ -120,8 +120,6 @@ class Runner:
         if handler is not None:
             weakref.finalize(self, _detach, self.logger, handler)
         self._log_handler = handler
-        if train_loop is not None and train_dataloader is not None:
-            train_loop.plan(self.state, train_dataloader)
         if randomness is not None:
             self.logger.info(
                 "seed: %d (deterministic: %s)", randomness.seed, randomness.deterministic
@@ -247,10 +245,6 @@ class Runner:
                 raise ConfigError(f"cannot train without {key!r}", config_path=key)
         with self._run():
             self._load_or_resume()
-            loop.plan(self.state, dataloader)
-            initialize = getattr(optim_wrapper, "initialize_count_status", None)
-            if initialize is not None:
-                initialize(self.model, self.state.iter, self.state.max_iters)
             validate = self._validate if self.val_loop is not None else None
             context = TrainContext(
                 self.model, dataloader, optim_wrapper, self.state, self.call_hook, validate

@@ -189,3 +189,19 @@ def test_runtime_info_hook_publishes(model: ToyModel, optim: OptimWrapper) -> No
     assert hub.latest("train/loss") is not None
     assert hub.latest("val/mae") is not None
     assert (runner.rank, runner.world_size, runner.distributed) == (0, 1, False)
+
+
+def test_train_plans_the_run_once(model: ToyModel, optim: OptimWrapper) -> None:
+    class CountingLoop(EpochBasedTrainLoop):
+        plans = 0
+
+        def plan(self, state: Any, dataloader: Any) -> None:
+            self.plans += 1
+            super().plan(state, dataloader)
+
+    loop = CountingLoop(max_epochs=2)
+    runner = make_runner(model, optim, train_loop=loop)
+    assert loop.plans == 0
+    runner.train()
+    assert loop.plans == 1
+    assert (runner.max_epochs, runner.max_iters) == (2, 4)
