@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from container import BuildError, ConfigError, RegistryError, did_you_mean
 
+from ._dist import dist_info
 from ._paths import build_at, mapping_section
 from ._registries import DATA_SAMPLERS, DATASETS, FUNCTIONS
 
@@ -70,17 +71,10 @@ def length_of(obj: object) -> int | None:
         return None
 
 
-def dist_info() -> tuple[int, int]:
-    """This process's rank and the world size (``0, 1`` without torch.distributed)."""
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
 def sync_random_seed() -> int:
     """A random seed, the same in every process (rank 0's is broadcast)."""
     seed = [int(torch.randint(2**31, (1,)).item())]
-    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+    if dist_info()[1] > 1:
         dist.broadcast_object_list(seed, src=0)
     return seed[0]
 

@@ -73,9 +73,16 @@ def wrap_model(model: Any, distributed: bool) -> Any:
     return DistributedModel(model)
 
 
+def dist_info() -> tuple[int, int]:
+    """This process's rank and the world size (``0, 1`` without torch.distributed)."""
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
 def is_main_process() -> bool:
     """Whether this is rank 0 (or the only process)."""
-    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+    return dist_info()[0] == 0
 
 
 def shutdown_dist() -> None:

@@ -18,6 +18,7 @@ import torch.distributed as dist
 
 from container import ConfigError
 
+from ._dist import dist_info
 from ._paths import build_at
 from ._registries import EVALUATOR, METRICS
 
@@ -29,9 +30,10 @@ def collect_results(results: list[Any], size: int) -> list[Any]:
     the gathered lists are interleaved back; padding added by ``round_up`` falls past
     ``size`` and is cut. Without torch.distributed, ``results[:size]``.
     """
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+    world_size = dist_info()[1]
+    if world_size == 1:
         return results[:size]
-    parts: list[list[Any]] = [[] for _ in range(dist.get_world_size())]
+    parts: list[list[Any]] = [[] for _ in range(world_size)]
     dist.all_gather_object(parts, results)
     ordered: list[Any] = []
     for index in range(max(len(part) for part in parts)):

@@ -11,6 +11,8 @@ import torch
 
 from container import ConfigError
 
+from ._dist import dist_info
+
 
 @attrs.frozen
 class Randomness:
@@ -53,7 +55,7 @@ def set_random_seed(
             f"'randomness.seed' must be an int or null, got {seed!r}", config_path="randomness.seed"
         )
     if diff_rank_seed:
-        seed += _rank()
+        seed += dist_info()[0]
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
@@ -64,9 +66,3 @@ def set_random_seed(
         torch.backends.cudnn.benchmark = False
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     return Randomness(seed, deterministic, diff_rank_seed)
-
-
-def _rank() -> int:
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        return torch.distributed.get_rank()
-    return 0

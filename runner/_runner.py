@@ -21,9 +21,8 @@ from torch import nn
 from container import Config, ConfigError, RegwireError
 
 from . import _checkpoint as ckpt
-from ._data import dist_info
 from ._dispatch import DispatchTable, hook_error, unknown_stage
-from ._dist import is_main_process
+from ._dist import dist_info, is_main_process
 from ._logging import MessageHub, dump_config, make_log_dir, make_logger
 from ._loops import (
     EvalContext,

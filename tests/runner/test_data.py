@@ -266,3 +266,17 @@ def test_ranks_cover_the_dataset(
         assert len(flat) - size < world_size
     else:
         assert sorted(flat) == list(range(size))
+
+
+def test_one_dist_info_serves_every_module() -> None:
+    import runner._data
+    import runner._dist
+    import runner._evaluation
+    import runner._random
+    import runner._runner
+
+    one = runner._dist.dist_info
+    for module in (runner._data, runner._evaluation, runner._random, runner._runner):
+        assert module.dist_info is one
+    assert one() == (0, 1)
+    assert runner._dist.is_main_process()
