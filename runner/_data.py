@@ -12,7 +12,7 @@ import functools
 import inspect
 import itertools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from typing import Any
 
 import torch
@@ -236,20 +236,25 @@ class InfiniteSampler(Sampler[int]):
         self._skip = num_samples
 
 
-def skip_batches(dataloader: DataLoader[Any], num_batches: int) -> None:
+class CannotSkip(TypeError):
+    """A dataloader's sampler cannot skip samples (the batches must be drawn and dropped)."""
+
+
+def skip_batches(dataloader: Iterable[Any], num_batches: int) -> None:
     """Make the next pass over ``dataloader`` start after ``num_batches`` batches.
 
     Used when resuming in the middle of an epoch: the sampler skips the samples of the
     batches already trained on, so the rest of the epoch is what an uninterrupted run sees.
 
     Raises:
-        TypeError: The dataloader's sampler cannot skip (it has no ``skip`` method).
+        CannotSkip: The dataloader's sampler has no ``skip`` method, or the dataloader has
+            no ``batch_size`` (a batch sampler's batches cannot be counted in samples).
     """
-    sampler = dataloader.sampler
+    sampler = getattr(dataloader, "sampler", None)
     skip = getattr(sampler, "skip", None)
-    if not callable(skip):
-        raise TypeError(f"the sampler {type(sampler).__name__} cannot resume mid-epoch")
-    batch_size = dataloader.batch_size or 1
+    batch_size = getattr(dataloader, "batch_size", None)
+    if not callable(skip) or not batch_size:
+        raise CannotSkip(f"the sampler {type(sampler).__name__} cannot resume mid-epoch")
     skip(num_batches * batch_size)
 
 

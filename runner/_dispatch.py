@@ -1,6 +1,7 @@
 """Per-stage dispatch tables, settled once when hooks are registered.
 
-Like pluggy's ``_multicall``, calling a stage is one loop over a precomputed tuple: the hooks
+Like pluggy's ``_multicall``, calling a stage (:meth:`Runner.call_hook`, the one dispatch loop)
+is one loop over a precomputed tuple: the hooks
 are sorted by priority and filtered to those whose class overrides the stage when the table
 is built, and each method's signature is checked then, not when it fires.
 """
@@ -43,35 +44,6 @@ class HookImpl:
     name: str
     hook: object
     method: Callable[..., Any]
-
-
-def call_stage(
-    stage: str,
-    methods: Sequence[Callable[..., Any]],
-    names: Sequence[str],
-    runner: object,
-    kwargs: Mapping[str, Any],
-) -> None:
-    """Call each of ``methods`` in order with ``runner`` and ``kwargs``.
-
-    Args:
-        stage: The stage, for the error message.
-        methods: The hooks' bound methods, in calling order.
-        names: The hooks' names, parallel to ``methods``.
-        runner: Passed first to every method.
-        kwargs: Passed by keyword to every method.
-
-    Raises:
-        HookError: A method raised; the message names the hook and the stage.
-    """
-    # no counter in the loop: the loop variable still holds the method that raised, and the
-    # ``try`` costs nothing until something does
-    method = None
-    try:
-        for method in methods:
-            method(runner, **kwargs)
-    except Exception as exc:
-        raise hook_error(stage, methods, names, method, exc) from exc
 
 
 def hook_error(
@@ -199,7 +171,8 @@ class DispatchTable:
     """The hooks of each stage, in the order they run.
 
     Build it with :meth:`from_hooks`. ``stages`` describes the table; ``callers`` holds, per
-    stage, the bound methods and the hook names that :func:`call_stage` takes.
+    stage, the bound methods and the hook names that :meth:`Runner.call_hook` loops over
+    (the one dispatch loop; :func:`hook_error` names the hook that raised).
     """
 
     hooks: tuple[object, ...]
@@ -238,20 +211,6 @@ class DispatchTable:
             for stage, impls in stages.items()
         }
         return cls(tuple(ordered), tuple(names), stages, callers)
-
-    def call(self, stage: str, runner: object, kwargs: Mapping[str, Any]) -> None:
-        """Call the hooks of ``stage``.
-
-        Raises:
-            ValueError: ``stage`` is not one of the 22 stages.
-            HookError: A hook raised.
-        """
-        try:
-            methods, names = self.callers[stage]
-        except KeyError:
-            raise unknown_stage(stage) from None
-        if methods:
-            call_stage(stage, methods, names, runner, kwargs)
 
     def format(self) -> str:
         """Return the table as text: each stage with its hooks and their priorities."""

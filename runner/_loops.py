@@ -21,6 +21,7 @@ import torch
 
 from container import ConfigError
 
+from ._data import CannotSkip, skip_batches
 from ._paths import build_at, mapping_section
 from ._registries import LOOPS
 
@@ -55,12 +56,6 @@ class TrainState:
     def load_state_dict(self, state: Mapping[str, int]) -> None:
         for field in ("epoch", "iter", "inner_iter"):
             setattr(self, field, int(state.get(field, 0)))
-
-
-class Stepper(Protocol):
-    """What a train loop needs of a model: MMEngine's ``train_step``."""
-
-    def train_step(self, data: Any, optim_wrapper: Any) -> Any: ...
 
 
 @attrs.frozen
@@ -156,15 +151,12 @@ def _skip(dataloader: Iterable[Any], done: int) -> Iterator[Any]:
     A sampler with ``skip(n)`` is asked to skip the samples itself; otherwise the batches are
     drawn and dropped, which is slower but exact.
     """
-    if done == 0:
-        return iter(dataloader)
-    sampler = getattr(dataloader, "sampler", None)
-    batch_size = getattr(dataloader, "batch_size", None)
-    skip = getattr(sampler, "skip", None)
-    if skip is not None and batch_size:
-        skip(done * batch_size)
-        return iter(dataloader)
-    return itertools.islice(dataloader, done, None)
+    if done:
+        try:
+            skip_batches(dataloader, done)
+        except CannotSkip:
+            return itertools.islice(dataloader, done, None)
+    return iter(dataloader)
 
 
 @LOOPS.register_module()

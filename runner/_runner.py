@@ -206,7 +206,10 @@ class Runner:
             ValueError: ``fn_name`` is not a stage.
             HookError: A hook raised (naming the hook and the stage).
         """
-        # :func:`runner._dispatch.call_stage` inlined: this runs twice an iteration
+        # the one dispatch loop, over the table's precomputed callers: it runs twice an
+        # iteration, so it stays in this frame (no helper call). No counter in the loop: the
+        # loop variable still holds the method that raised, and the ``try`` costs nothing
+        # until something does.
         try:
             methods, names = self._callers[fn_name]
         except KeyError:

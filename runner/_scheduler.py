@@ -38,6 +38,18 @@ def _unwrap(optimizer: Any) -> Optimizer:
     return inner
 
 
+def _finite_span(needs: str, begin: int, end: int) -> int:
+    """``end - begin``, checking that ``end`` was given.
+
+    Raises:
+        ValueError: ``end`` is :data:`INF`; the message starts with ``needs``
+            (``"LinearLR needs"``) followed by ``a finite 'end'``.
+    """
+    if end >= INF:
+        raise ValueError(f"{needs} a finite 'end'")
+    return end - begin
+
+
 class ParamScheduler(ABC):
     """A torch LR scheduler that runs from step ``begin`` to step ``end``.
 
@@ -75,11 +87,6 @@ class ParamScheduler(ABC):
     @abstractmethod
     def _make(self, optimizer: Optimizer) -> lr_scheduler.LRScheduler:
         """Create the torch scheduler (called at step ``begin``)."""
-
-    def _finite_span(self, name: str) -> int:
-        if self.end >= INF:
-            raise ValueError(f"{name} needs a finite 'end'")
-        return self.end - self.begin
 
     def step(self) -> None:
         """Advance one epoch or iteration; call it after the optimizer's step."""
@@ -207,9 +214,11 @@ class CosineAnnealingLR(ParamScheduler):
         end: int = INF,
         by_epoch: bool = True,
     ) -> None:
-        if T_max is None and end >= INF:
-            raise ValueError("CosineAnnealingLR needs T_max or a finite 'end'")
-        self.T_max = T_max if T_max is not None else end - begin
+        self.T_max = (
+            T_max
+            if T_max is not None
+            else _finite_span("CosineAnnealingLR needs T_max or", begin, end)
+        )
         self.eta_min = eta_min
         super().__init__(optimizer, begin, end, by_epoch)
 
@@ -239,9 +248,8 @@ class LinearLR(ParamScheduler):
                 raise ValueError(f"{name} must be in (0, 1], got {factor}")
         self.start_factor = start_factor
         self.end_factor = end_factor
-        if end >= INF:
-            raise ValueError("LinearLR needs a finite 'end' (the step the warm-up ends)")
-        self.total_iters = end - begin - 1
+        # the step the warm-up ends
+        self.total_iters = _finite_span("LinearLR needs", begin, end) - 1
         super().__init__(optimizer, begin, end, by_epoch)
 
     def _make(self, optimizer: Optimizer) -> lr_scheduler.LRScheduler:
@@ -293,11 +301,9 @@ class PolyLR(ParamScheduler):
         end: int = INF,
         by_epoch: bool = True,
     ) -> None:
-        if end >= INF:
-            raise ValueError("PolyLR needs a finite 'end'")
         self.eta_min = eta_min
         self.power = power
-        self.total_iters = max(end - begin - 1, 1)
+        self.total_iters = max(_finite_span("PolyLR needs", begin, end) - 1, 1)
         super().__init__(optimizer, begin, end, by_epoch)
 
     def _make(self, optimizer: Optimizer) -> lr_scheduler.LRScheduler:
@@ -346,10 +352,12 @@ class OneCycleLR(ParamScheduler):
         end: int = INF,
         by_epoch: bool = True,
     ) -> None:
-        if total_steps is None and end >= INF:
-            raise ValueError("OneCycleLR needs total_steps or a finite 'end'")
         self.eta_max = eta_max
-        self.total_steps = total_steps if total_steps is not None else end - begin
+        self.total_steps = (
+            total_steps
+            if total_steps is not None
+            else _finite_span("OneCycleLR needs total_steps or", begin, end)
+        )
         self.options: dict[str, Any] = {
             "pct_start": pct_start,
             "anneal_strategy": anneal_strategy,

@@ -280,3 +280,12 @@ def test_one_dist_info_serves_every_module() -> None:
         assert module.dist_info is one
     assert one() == (0, 1)
     assert runner._dist.is_main_process()
+
+
+def test_skip_batches_refuses_a_batch_sampler_it_cannot_count() -> None:
+    from torch.utils.data import BatchSampler
+
+    sampler = DefaultSampler(range(6), seed=0)
+    loader = DataLoader(range(6), batch_sampler=BatchSampler(sampler, 2, drop_last=False))
+    with pytest.raises(TypeError, match="cannot resume mid-epoch"):
+        skip_batches(loader, 1)

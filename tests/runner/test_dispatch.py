@@ -1,15 +1,20 @@
-"""Dispatch tables, tested without a runner (like pluggy's test_multicall)."""
+"""Dispatch tables, and the dispatch loop (``Runner.call_hook``) over a runner that writes
+nothing (``work_dir=None``) and holds nothing else."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from torch import nn
 
-from runner import Hook, HookError, Priority
-from runner._dispatch import DispatchTable, HookSignatureError, call_stage
+from runner import Hook, HookError, Priority, Runner
+from runner._dispatch import DispatchTable, HookSignatureError
 
-RUNNER = object()
+
+def runner_with(hooks: list[Any]) -> Runner:
+    """A runner that only dispatches: no data, no loops, no work directory."""
+    return Runner(nn.Identity(), work_dir=None, hooks=hooks)
 
 
 class Recorder(Hook):
@@ -47,7 +52,7 @@ def test_priority_order_is_stable() -> None:
         Recorder(log, "custom-highest", Priority.HIGHEST),
     ]
     table = DispatchTable.from_hooks(hooks)
-    table.call("before_train", RUNNER, {})
+    runner_with(hooks).call_hook("before_train")
     assert log == ["custom-highest", "default-normal", "custom-normal", "default-low"]
     assert table.names == ("Recorder#4", "Recorder", "Recorder#3", "Recorder#2")
 
@@ -59,9 +64,9 @@ def test_call_passes_runner_and_kwargs() -> None:
         def before_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
             got.append((runner, batch_idx, data_batch))
 
-    table = DispatchTable.from_hooks([Taker()])
-    table.call("before_train_iter", RUNNER, {"batch_idx": 3, "data_batch": "b"})
-    assert got == [(RUNNER, 3, "b")]
+    runner = runner_with([Taker()])
+    runner.call_hook("before_train_iter", batch_idx=3, data_batch="b")
+    assert got == [(runner, 3, "b")]
 
 
 def test_mode_helper_overrides_count_for_their_stages() -> None:
@@ -86,8 +91,7 @@ def test_duck_typed_hooks_are_accepted() -> None:
             self.calls += 1
 
     duck = Duck()
-    table = DispatchTable.from_hooks([duck])
-    table.call("after_run", RUNNER, {})
+    runner_with([duck]).call_hook("after_run")
     assert duck.calls == 1
 
 
@@ -126,19 +130,18 @@ def test_exception_names_hook_and_stage_and_chains() -> None:
         def before_run(self, runner: Any) -> None:
             raise ZeroDivisionError("nope")
 
-    table = DispatchTable.from_hooks([Boom()])
+    runner = runner_with([Boom()])
     with pytest.raises(
         HookError, match=r"hook Boom failed in before_run: ZeroDivisionError: nope"
     ) as info:
-        table.call("before_run", RUNNER, {})
+        runner.call_hook("before_run")
     assert isinstance(info.value.__cause__, ZeroDivisionError)
     assert (info.value.hook, info.value.stage) == ("Boom", "before_run")
 
 
 def test_unknown_stage_suggests() -> None:
-    table = DispatchTable.from_hooks([])
     with pytest.raises(ValueError, match=r"did you mean 'after_train_iter'"):
-        table.call("after_train_itr", RUNNER, {})
+        runner_with([]).call_hook("after_train_itr")
 
 
 def test_invalid_priority_names_the_hook() -> None:
@@ -146,17 +149,24 @@ def test_invalid_priority_names_the_hook() -> None:
         DispatchTable.from_hooks([Recorder([], "x", "hgh")])
 
 
-def test_call_stage_is_a_plain_loop() -> None:
+def test_call_hook_is_a_plain_loop_naming_the_hook_that_raised() -> None:
     calls: list[int] = []
-    methods = [lambda runner, i=i: calls.append(i) for i in range(3)]
-    call_stage("before_run", methods, ["a", "b", "c"], RUNNER, {})
+
+    class Step(Hook):
+        def __init__(self, i: int) -> None:
+            self.i = i
+
+        def before_run(self, runner: Any) -> None:
+            calls.append(self.i)
+
+    class Disk(Hook):
+        def before_run(self, runner: Any) -> None:
+            raise OSError("disk")
+
+    runner_with([Step(i) for i in range(3)]).call_hook("before_run")
     assert calls == [0, 1, 2]
-
-    def boom(runner: object) -> None:
-        raise OSError("disk")
-
-    with pytest.raises(HookError, match=r"hook d failed in after_run: OSError: disk"):
-        call_stage("after_run", [*methods, boom], ["a", "b", "c", "d"], RUNNER, {})
+    with pytest.raises(HookError, match=r"hook Disk failed in before_run: OSError: disk"):
+        runner_with([*(Step(i) for i in range(3)), Disk()]).call_hook("before_run")
 
 
 def test_format_lists_stages_with_hooks() -> None:

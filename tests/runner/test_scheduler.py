@@ -246,3 +246,19 @@ def test_builders_take_none_for_an_absent_section() -> None:
     assert build_param_schedulers(make_wrapper(), None) == []
     assert build_optim_wrapper(torch.nn.Linear(1, 1), None) is None
     assert build_dataloader(None) is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "args", "needs"),
+    [
+        ("LinearLR", {}, "LinearLR needs a finite 'end'"),
+        ("PolyLR", {}, "PolyLR needs a finite 'end'"),
+        ("CosineAnnealingLR", {}, "CosineAnnealingLR needs T_max or a finite 'end'"),
+        ("OneCycleLR", {"eta_max": 1.0}, "OneCycleLR needs total_steps or a finite 'end'"),
+    ],
+)
+def test_schedulers_that_need_an_end_say_so(kind: str, args: dict[str, Any], needs: str) -> None:
+    scheduler = PARAM_SCHEDULERS.get(kind)
+    assert scheduler is not None
+    with pytest.raises(ValueError, match=needs):
+        scheduler(make_wrapper(), **args)
