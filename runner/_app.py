@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from container import Config, ConfigError, RegwireError, did_you_mean
+from providers import copy_plain
 
 from ._data import build_dataloader, length_of
 from ._dispatch import DispatchTable, HookSignatureError
@@ -294,16 +295,10 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
     @classmethod
     def from_cfg(cls, cfg: Mapping[str, Any] | Config) -> Any:
         """Return a container whose ``config`` holds ``cfg`` (a Config or a plain mapping)."""
-        values = cfg.to_dict() if isinstance(cfg, Config) else _plain_dict(cfg)
+        values = cfg.to_dict() if isinstance(cfg, Config) else copy_plain(cfg)
         app = cls()
         app.config.from_dict(values)
         return app
-
-
-def _plain_dict(value: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        key: _plain_dict(item) if isinstance(item, Mapping) else item for key, item in value.items()
-    }
 
 
 def locate(exc: RegwireError, cfg: Any) -> RegwireError:

@@ -71,6 +71,15 @@ def length_of(obj: object) -> int | None:
         return None
 
 
+def set_epoch(dataloader: object, epoch: int) -> None:
+    """Call ``set_epoch(epoch)`` on the dataloader's sampler and batch sampler, where they
+    have one (so a seeded sampler shuffles differently, and reproducibly, every epoch)."""
+    for part in (getattr(dataloader, "sampler", None), getattr(dataloader, "batch_sampler", None)):
+        method = getattr(part, "set_epoch", None)
+        if method is not None:
+            method(epoch)
+
+
 def sync_random_seed() -> int:
     """A random seed, the same in every process (rank 0's is broadcast)."""
     seed = [int(torch.randint(2**31, (1,)).item())]

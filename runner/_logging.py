@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import torch
 import yaml
+
+from providers import copy_plain
 
 LOGGER_NAME = "regwire"
 """Every runner logs to a child of this logger; the CLI sends it to the console."""
@@ -115,16 +118,32 @@ def dump_config(cfg: Mapping[str, Any], log_dir: Path) -> Path:
         dump(target)
         return target
     try:
-        text = yaml.safe_dump(_plain(cfg), sort_keys=False)
+        text = yaml.dump(copy_plain(cfg), Dumper=_Dumper, sort_keys=False)
     except yaml.YAMLError:
         text = f"# not representable as YAML; Python repr:\n# {cfg!r}\n"
     target.write_text(text, encoding="utf-8")
     return target
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
+class _Dumper(yaml.SafeDumper):
+    """``safe_dump``, writing tuples (of Python configs) as lists."""
+
+
+_Dumper.add_representer(tuple, lambda dumper, value: dumper.represent_list(value))
+
+
+def scalars(values: object) -> dict[str, float]:
+    """The entries of a mapping that are numbers or one-element tensors, as floats.
+
+    Bools are not numbers here; anything that is not a mapping gives ``{}``.
+    """
+    found: dict[str, float] = {}
+    if not isinstance(values, Mapping):
+        return found
+    for name, value in values.items():
+        if isinstance(value, torch.Tensor):
+            if value.numel() == 1:
+                found[name] = float(value.item())
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            found[name] = float(value)
+    return found

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 import attrs
@@ -21,7 +21,7 @@ import torch
 
 from container import ConfigError
 
-from ._data import CannotSkip, skip_batches
+from ._data import CannotSkip, length_of, set_epoch, skip_batches
 from ._paths import build_at, mapping_section
 from ._registries import LOOPS
 
@@ -96,16 +96,6 @@ class EvalContext:
     call_hook: CallHook
 
 
-def _length(dataloader: object) -> int | None:
-    """``len(dataloader)``, or None when it has none (an iterable dataset, for one)."""
-    if not isinstance(dataloader, Sized):
-        return None
-    try:
-        return len(dataloader)
-    except TypeError:
-        return None
-
-
 def _step(model: torch.nn.Module, name: str) -> Callable[..., Any]:
     """The step method ``name`` of the model the loop drives.
 
@@ -138,13 +128,6 @@ def _start(loop: EpochBasedTrainLoop | IterBasedTrainLoop, ctx: TrainContext) ->
         initialize(ctx.model, ctx.state.iter, ctx.state.max_iters)
 
 
-def _set_epoch(dataloader: Iterable[Any], epoch: int) -> None:
-    for part in (getattr(dataloader, "sampler", None), getattr(dataloader, "batch_sampler", None)):
-        set_epoch = getattr(part, "set_epoch", None)
-        if set_epoch is not None:
-            set_epoch(epoch)
-
-
 def _skip(dataloader: Iterable[Any], done: int) -> Iterator[Any]:
     """Iterate ``dataloader`` without its first ``done`` batches (to resume mid-epoch).
 
@@ -175,8 +158,8 @@ class EpochBasedTrainLoop:
     by_epoch = True
 
     def __init__(self, max_epochs: int, val_begin: int = 1, val_interval: int = 1) -> None:
-        _check_positive("max_epochs", max_epochs)
-        _check_positive("val_interval", val_interval)
+        check_positive("max_epochs", max_epochs)
+        check_positive("val_interval", val_interval)
         self.max_epochs = max_epochs
         self.val_begin = val_begin
         self.val_interval = val_interval
@@ -188,7 +171,7 @@ class EpochBasedTrainLoop:
 
     def plan(self, state: TrainState, dataloader: Iterable[Any]) -> None:
         """Write the planned lengths into ``state``."""
-        length = _length(dataloader)
+        length = length_of(dataloader)
         state.max_epochs = self.max_epochs
         state.max_iters = self.max_epochs * length if length is not None else 0
 
@@ -250,8 +233,8 @@ class IterBasedTrainLoop:
     by_epoch = False
 
     def __init__(self, max_iters: int, val_interval: int = 1000, val_begin: int = 1) -> None:
-        _check_positive("max_iters", max_iters)
-        _check_positive("val_interval", val_interval)
+        check_positive("max_iters", max_iters)
+        check_positive("val_interval", val_interval)
         self.max_iters = max_iters
         self.val_interval = val_interval
         self.val_begin = val_begin
@@ -263,7 +246,7 @@ class IterBasedTrainLoop:
 
     def plan(self, state: TrainState, dataloader: Iterable[Any]) -> None:
         """Write the planned lengths into ``state``."""
-        length = _length(dataloader)
+        length = length_of(dataloader)
         state.max_iters = self.max_iters
         state.max_epochs = math.ceil(self.max_iters / length) if length else 1
 
@@ -302,9 +285,9 @@ class IterBasedTrainLoop:
             yield from iterator
             state.epoch += 1
             state.inner_iter = 0
-            _set_epoch(dataloader, state.epoch)
+            set_epoch(dataloader, state.epoch)
             iterator = iter(dataloader)
-            if _length(dataloader) == 0:
+            if length_of(dataloader) == 0:
                 raise ConfigError(
                     "the training dataloader is empty", config_path="train_dataloader"
                 )
@@ -347,7 +330,7 @@ class _EvalLoop:
 
 def _dataset_size(dataloader: Iterable[Any]) -> int:
     dataset = getattr(dataloader, "dataset", None)
-    size = _length(dataset) if dataset is not None else None
+    size = length_of(dataset) if dataset is not None else None
     return size if size is not None else 0
 
 
@@ -382,7 +365,8 @@ class EvalLoop(Protocol):
     def run(self, ctx: EvalContext) -> Metrics: ...
 
 
-def _check_positive(name: str, value: object) -> None:
+def check_positive(name: str, value: object) -> None:
+    """Raise ValueError unless ``value`` is a positive int (a count or an interval)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
 

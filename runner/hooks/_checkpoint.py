@@ -8,6 +8,7 @@ from typing import Any
 from .._checkpoint import write_latest
 from .._dist import is_main_process
 from .._hook import DataBatch, Hook, Priority
+from .._loops import check_positive
 from .._registries import HOOKS
 
 
@@ -44,8 +45,7 @@ class CheckpointHook(Hook):
         out_dir: str | None = None,
         filename_tmpl: str | None = None,
     ) -> None:
-        if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
-            raise ValueError(f"interval must be a positive int, got {interval!r}")
+        check_positive("interval", interval)
         self.interval = interval
         self.by_epoch = by_epoch
         self.max_keep_ckpts = max_keep_ckpts

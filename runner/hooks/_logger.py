@@ -6,9 +6,10 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-import torch
-
+from .._data import length_of
 from .._hook import DataBatch, Hook, Priority
+from .._logging import scalars
+from .._loops import check_positive
 from .._registries import HOOKS
 
 
@@ -29,8 +30,7 @@ class LoggerHook(Hook):
     priority = Priority.BELOW_NORMAL
 
     def __init__(self, interval: int = 10, ignore_last: bool = True) -> None:
-        if isinstance(interval, bool) or not isinstance(interval, int) or interval < 1:
-            raise ValueError(f"interval must be a positive int, got {interval!r}")
+        check_positive("interval", interval)
         self.interval = interval
         self.ignore_last = ignore_last
         self._by_epoch = True
@@ -41,7 +41,7 @@ class LoggerHook(Hook):
         self._by_epoch = bool(getattr(runner.train_loop, "by_epoch", True))
 
     def before_train_epoch(self, runner: Any) -> None:
-        self._length = _length(runner.train_dataloader)
+        self._length = length_of(runner.train_dataloader)
         self._width = _width(self._length)
 
     def after_train_iter(
@@ -82,7 +82,7 @@ class LoggerHook(Hook):
         data_time = hub.mean("train/data_time", self.interval)
         if data_time is not None:
             parts.append(f"data_time: {data_time:.4f}")
-        for name, value in _scalars(outputs).items():
+        for name, value in scalars(outputs).items():
             parts.append(f"{name}: {value:.4f}")
         return "  ".join(parts)
 
@@ -98,32 +98,10 @@ class LoggerHook(Hook):
     def _log_metrics(
         self, runner: Any, mode: str, where: str, metrics: Mapping[str, float] | None
     ) -> None:
-        values = _scalars(metrics)
+        values = scalars(metrics)
         runner.message_hub.update_scalars(values, prefix=f"{mode}/")
         parts = [where, *(f"{name}: {value:.4f}" for name, value in values.items())]
         runner.logger.info("  ".join(parts))
-
-
-_NUMBERS = (int, float)
-
-
-def _scalars(values: Mapping[str, Any] | None) -> dict[str, float]:
-    """The entries of ``values`` that are numbers or one-element tensors, as floats."""
-    scalars = {}
-    for name, value in (values or {}).items():
-        if isinstance(value, torch.Tensor):
-            if value.numel() == 1:
-                scalars[name] = float(value.item())
-        elif isinstance(value, _NUMBERS) and not isinstance(value, bool):
-            scalars[name] = float(value)
-    return scalars
-
-
-def _length(loader: Any) -> int | None:
-    try:
-        return len(loader)
-    except TypeError:
-        return None
 
 
 def _width(length: int | None) -> int:

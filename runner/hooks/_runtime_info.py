@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import torch
-
 from .._hook import DataBatch, Hook, Priority
+from .._logging import scalars
 from .._registries import HOOKS
 
 
@@ -42,12 +41,7 @@ class RuntimeInfoHook(Hook):
     def after_train_iter(
         self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
-        if isinstance(outputs, Mapping):
-            for name, value in outputs.items():
-                if isinstance(value, torch.Tensor) and value.numel() == 1:
-                    runner.message_hub.update_scalar(f"train/{name}", float(value.item()))
-                elif isinstance(value, int | float):
-                    runner.message_hub.update_scalar(f"train/{name}", float(value))
+        runner.message_hub.update_scalars(scalars(outputs), prefix="train/")
 
     def after_val_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
         runner.message_hub.update_scalars(dict(metrics or {}), prefix="val/")

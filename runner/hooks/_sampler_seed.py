@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._data import set_epoch
 from .._hook import Hook, Priority
 from .._registries import HOOKS
 
@@ -16,8 +17,4 @@ class DistSamplerSeedHook(Hook):
     priority = Priority.NORMAL
 
     def before_train_epoch(self, runner: Any) -> None:
-        loader = runner.train_dataloader
-        for part in (getattr(loader, "sampler", None), getattr(loader, "batch_sampler", None)):
-            set_epoch = getattr(part, "set_epoch", None)
-            if set_epoch is not None:
-                set_epoch(runner.epoch)
+        set_epoch(runner.train_dataloader, runner.epoch)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -86,3 +87,24 @@ def test_hook_names_number_repeated_classes() -> None:
         pass
 
     assert hook_names([A(), Hook(), A()]) == ["A", "Hook", "A#2"]
+
+
+def test_logger_and_runtime_info_read_the_same_scalars() -> None:
+    import torch
+
+    from runner import MessageHub, RuntimeInfoHook
+    from runner._logging import scalars
+
+    outputs = {"loss": torch.tensor(0.5), "acc": 3, "flag": True, "vec": torch.ones(2)}
+    assert scalars(outputs) == {"loss": 0.5, "acc": 3.0}
+    assert scalars(torch.tensor(1.0)) == {}
+    runner = SimpleNamespace(message_hub=MessageHub())
+    RuntimeInfoHook().after_train_iter(runner, 0, None, outputs)
+    assert sorted(runner.message_hub.keys()) == ["train/acc", "train/loss"]  # no bool
+
+
+def test_dumped_python_config_keeps_tuples_as_lists(tmp_path: Path) -> None:
+    from runner._logging import dump_config
+
+    path = dump_config({"val_evaluator": {"type": "Accuracy", "topk": (1, 5)}}, tmp_path)
+    assert "  topk:\n  - 1\n  - 5\n" in path.read_text()
