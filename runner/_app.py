@@ -29,7 +29,7 @@ from container import Config, ConfigError, RegwireError, did_you_mean
 from providers import copy_plain
 
 from ._data import build_dataloader, length_of
-from ._dispatch import DispatchTable, HookSignatureError
+from ._dispatch import HookSignatureError, check_hook
 from ._dist import init_dist, wrap_model
 from ._evaluation import build_evaluator
 from ._hook import get_priority
@@ -187,7 +187,7 @@ def _build_hook(entry: Any, path: str) -> Any:
                     f"'{path}.priority': {exc}", config_path=f"{path}.priority"
                 ) from None
     try:
-        DispatchTable.from_hooks([hook])  # check the signatures now, naming the config path
+        check_hook(type(hook).__name__, hook)  # now, so that the error names the config path
     except HookSignatureError as exc:
         raise_at(exc, path)
     return hook

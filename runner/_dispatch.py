@@ -136,6 +136,22 @@ def check_stage_names(name: str, hook: object) -> None:
             )
 
 
+def check_hook(name: str, hook: object) -> None:
+    """Check a hook when it is registered: no misspelt stage, and every stage method fits.
+
+    Args:
+        name: How errors name the hook (``LoggerHook``, ``CheckpointHook#2``).
+        hook: The hook.
+
+    Raises:
+        HookSignatureError: See :func:`check_stage_names` and :func:`check_signature`.
+    """
+    check_stage_names(name, hook)
+    for stage in STAGES:
+        if overrides(hook, stage):
+            check_signature(name, getattr(hook, stage), stage)
+
+
 def _explain(signature: inspect.Signature, passed: Sequence[str]) -> str:
     params = list(signature.parameters.values())
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params)
@@ -196,16 +212,15 @@ class DispatchTable:
         ordered = sort_hooks(given)
         names = [named[id(hook)] for hook in ordered]
         for name, hook in zip(names, ordered, strict=True):
-            check_stage_names(name, hook)
-        stages: dict[str, tuple[HookImpl, ...]] = {}
-        for stage in STAGES:
-            impls = []
-            for name, hook in zip(names, ordered, strict=True):
-                if overrides(hook, stage):
-                    method = getattr(hook, stage)
-                    check_signature(name, method, stage)
-                    impls.append(HookImpl(name, hook, method))
-            stages[stage] = tuple(impls)
+            check_hook(name, hook)
+        stages = {
+            stage: tuple(
+                HookImpl(name, hook, getattr(hook, stage))
+                for name, hook in zip(names, ordered, strict=True)
+                if overrides(hook, stage)
+            )
+            for stage in STAGES
+        }
         callers = {
             stage: (tuple(i.method for i in impls), tuple(i.name for i in impls))
             for stage, impls in stages.items()

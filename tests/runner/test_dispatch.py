@@ -9,7 +9,7 @@ import pytest
 from torch import nn
 
 from runner import Hook, HookError, Priority, Runner
-from runner._dispatch import DispatchTable, HookSignatureError
+from runner._dispatch import DispatchTable, HookSignatureError, check_hook
 
 
 def runner_with(hooks: list[Any]) -> Runner:
@@ -195,3 +195,19 @@ def test_misspelt_stage_is_rejected() -> None:
             pass
 
     DispatchTable.from_hooks([Helper()])
+
+
+def test_check_hook_checks_one_hook_without_a_table() -> None:
+    class Misspelt(Hook):
+        def after_train_iteration(self, runner: Any) -> None:
+            pass
+
+    class Wrong(Hook):
+        def before_val_iter(self, runner: Any) -> None:  # type: ignore[override]
+            pass
+
+    check_hook("OnlyIter", OnlyIter())
+    with pytest.raises(HookSignatureError, match=r"hook M: after_train_iteration is not a stage"):
+        check_hook("M", Misspelt())
+    with pytest.raises(HookSignatureError, match=r"hook W: before_val_iter.*'batch_idx'"):
+        check_hook("W", Wrong())
