@@ -8,7 +8,6 @@ builds a ``train_dataloader`` / ``val_dataloader`` section.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import itertools
 import math
@@ -20,6 +19,7 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Dataset, Sampler, default_collate
 
 from container import BuildError, ConfigError, RegistryError, did_you_mean
+from providers import describe_path, join_path
 
 from ._dist import dist_info
 from ._paths import build_at, mapping_section
@@ -276,39 +276,47 @@ def resolve_collate_fn(cfg: Any, path: str) -> Callable[[Any], Any]:
 
     Args:
         cfg: A name in ``FUNCTIONS`` (``pseudo_collate``), a mapping with ``type`` and
-            keyword arguments to bind, a callable, or None (``default_collate``).
+            keyword arguments to bind (built with ``_partial_: true``), a callable, or None
+            (``default_collate``).
         path: Where ``cfg`` is in the config, for errors.
 
     Raises:
-        RegistryError: The name is not in ``FUNCTIONS``.
+        RegistryError: The name is not in ``FUNCTIONS`` (the registry's error, with a
+            suggestion).
+        RegwireError: The keyword arguments do not fit the function.
         ConfigError: ``cfg`` has another shape.
     """
     if cfg is None:
         cfg = DEFAULT_COLLATE
-    kwargs: dict[str, Any] = {}
-    name_path = path
-    if isinstance(cfg, Mapping):
-        kwargs = {key: value for key, value in cfg.items() if key != "type"}
-        cfg = cfg.get("type")
-        name_path = f"{path}.type"
+    if isinstance(cfg, Mapping) and set(cfg) == {"type"}:
+        cfg, path = cfg["type"], f"{path}.type"
     if callable(cfg):
-        function: Callable[..., Any] = cfg
-    elif isinstance(cfg, str):
-        found = FUNCTIONS.get(cfg)
-        if found is None:
-            hint = did_you_mean(cfg, FUNCTIONS.module_dict)
-            raise RegistryError(
-                f"{name_path!r}: {cfg!r} is not a registered function (registry 'function'){hint}",
-                config_path=name_path,
-            )
-        function = found
+        function: Callable[[Any], Any] = cfg
+        return function
+    if isinstance(cfg, str):
+        found = FUNCTIONS.get(cfg)  # the plain function: it runs every batch
+        if found is not None:
+            return found
+        node: Mapping[str, Any] = {"type": cfg}
+    elif isinstance(cfg, Mapping):
+        node = cfg
     else:
         raise ConfigError(
             f"{path!r} must be a function name such as 'pseudo_collate' or "
             f"{{type: ..., ...}}, got {cfg!r}",
             config_path=path,
         )
-    return functools.partial(function, **kwargs) if kwargs else function
+    try:
+        bound: Callable[[Any], Any] = FUNCTIONS.build_at(path, {**node, "_partial_": True})
+    except RegistryError as exc:
+        if node is cfg:
+            raise
+        # a bare name is the value at ``path`` itself, not at ``path.type``
+        typed = repr(describe_path(join_path(path, "type")))
+        raise RegistryError(
+            exc.message.replace(typed, repr(path), 1), config_path=path, source=exc.source
+        ) from None
+    return bound
 
 
 def build_dataloader(

@@ -289,3 +289,20 @@ def test_skip_batches_refuses_a_batch_sampler_it_cannot_count() -> None:
     loader = DataLoader(range(6), batch_sampler=BatchSampler(sampler, 2, drop_last=False))
     with pytest.raises(TypeError, match="cannot resume mid-epoch"):
         skip_batches(loader, 1)
+
+
+def test_collate_fn_names_come_from_the_registry_with_its_errors() -> None:
+    from runner import FUNCTIONS
+    from runner._data import resolve_collate_fn
+
+    assert resolve_collate_fn("pseudo_collate", "c") is pseudo_collate
+    assert resolve_collate_fn({"type": "pseudo_collate"}, "c") is pseudo_collate
+    with pytest.raises(RegistryError, match=r"^'c\.type': 'psuedo_collate' is not registered"):
+        resolve_collate_fn({"type": "psuedo_collate", "depth": 1}, "c")
+
+    def scaled(batch: list[int], factor: int = 1) -> list[int]:
+        return [item * factor for item in batch]
+
+    with FUNCTIONS.override("pseudo_collate", scaled):
+        bound = resolve_collate_fn({"type": "pseudo_collate", "factor": 3}, "c")
+        assert bound([1, 2]) == [3, 6]
