@@ -23,7 +23,7 @@ from typing import Any
 from dependency_injector import providers
 
 from container import Config
-from runner import Hook, Priority, TrainingContainer, build_hooks
+from runner import Hook, Priority, TrainingContainer
 
 from .digits.components import DigitsCNN
 
@@ -69,11 +69,7 @@ class DigitsApp(TrainingContainer):
         DigitsCNN, channels=config.model.channels, hidden=config.model.hidden
     )
     best = providers.Singleton(BestAccuracy)
-    hooks = providers.Singleton(
-        _with,
-        providers.Singleton(build_hooks, config.default_hooks, config.custom_hooks),
-        best,
-    )
+    hooks = providers.Singleton(_with, TrainingContainer.hooks, best)  # the base's, plus best
 
 
 def main() -> None:

@@ -90,3 +90,12 @@ def test_checkpoint_holds_the_hook_state(app: Any, tmp_path: Path) -> None:
     state = torch.load(tmp_path / "epoch_2.pth", weights_only=True)["hooks"]["BestAccuracy"]
     assert state["epoch"] == 1
     assert state["best"] > 50.0
+
+
+def test_the_extra_hook_follows_the_base_hooks_as_the_config_sets_them() -> None:
+    cfg = Config.fromfile(CONFIG, cfg_options=["work_dir=null", "default_hooks.logger=null"])
+    app = DigitsApp.from_cfg(cfg)
+    names = [type(hook).__name__ for hook in app.hooks()]
+    assert names[-1] == "BestAccuracy"
+    assert "LoggerHook" not in names
+    assert "CheckpointHook" in names
