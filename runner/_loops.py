@@ -223,8 +223,8 @@ class IterBasedTrainLoop:
 
     Args:
         max_iters: How many iterations to train.
-        val_interval: Validate after every this many iterations (and after the last).
         val_begin: The first iteration (counted from 1) after which to validate.
+        val_interval: Validate after every this many iterations (and after the last).
 
     Attributes:
         stop_training: Set it (from a hook) to end training after the current iteration.
@@ -232,12 +232,13 @@ class IterBasedTrainLoop:
 
     by_epoch = False
 
-    def __init__(self, max_iters: int, val_interval: int = 1000, val_begin: int = 1) -> None:
+    def __init__(self, max_iters: int, val_begin: int = 1, val_interval: int = 1000) -> None:
+        # MMEngine's order (after its runner and dataloader), as EpochBasedTrainLoop's
         check_positive("max_iters", max_iters)
         check_positive("val_interval", val_interval)
         self.max_iters = max_iters
-        self.val_interval = val_interval
         self.val_begin = val_begin
+        self.val_interval = val_interval
         self.stop_training = False
 
     def stopped(self) -> bool:

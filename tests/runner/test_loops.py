@@ -197,3 +197,8 @@ def test_a_wrapper_without_train_step_is_refused_not_bypassed(
     with pytest.raises(TypeError, match=r"Wrapper\) has no train_step.*runner.DistributedModel"):
         loop.run(ctx)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+def test_iter_loop_takes_mmengine_positional_order() -> None:
+    loop = IterBasedTrainLoop(10, 2, 5)  # max_iters, val_begin, val_interval
+    assert (loop.max_iters, loop.val_begin, loop.val_interval) == (10, 2, 5)
