@@ -193,6 +193,13 @@ def _build_hook(entry: Any, path: str) -> Any:
     return hook
 
 
+def _dataloader(config: Any, container: Any, section: str) -> Any:
+    """The provider of the ``section`` dataloader, seeded with the run's seed (after the
+    ``randomness`` provider ran)."""
+    seed = container.provided.randomness.call().provided.seed
+    return providers.Singleton(build_dataloader, getattr(config, section), seed, section)
+
+
 if TYPE_CHECKING:  # the stubs do not declare the metaclass
     _ContainerMeta = type
 else:
@@ -230,24 +237,9 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
         set_up, config.custom_imports, config.randomness, __self__.provided.distributed.call()
     )
     model = providers.Singleton(build_model, config.model, __self__.provided.randomness.call())
-    train_dataloader = providers.Singleton(
-        build_dataloader,
-        config.train_dataloader,
-        __self__.provided.randomness.call().provided.seed,
-        "train_dataloader",
-    )
-    val_dataloader = providers.Singleton(
-        build_dataloader,
-        config.val_dataloader,
-        __self__.provided.randomness.call().provided.seed,
-        "val_dataloader",
-    )
-    test_dataloader = providers.Singleton(
-        build_dataloader,
-        config.test_dataloader,
-        __self__.provided.randomness.call().provided.seed,
-        "test_dataloader",
-    )
+    train_dataloader = _dataloader(config, __self__, "train_dataloader")
+    val_dataloader = _dataloader(config, __self__, "val_dataloader")
+    test_dataloader = _dataloader(config, __self__, "test_dataloader")
     optim_wrapper = providers.Singleton(
         build_optim_wrapper, __self__.provided.model.call(), config.optim_wrapper
     )

@@ -244,3 +244,13 @@ def test_resume_must_be_a_bool(value: object) -> None:
 def test_resume_false_or_null_does_not_resume() -> None:
     for value in (False, None):
         assert not TrainingContainer.from_cfg(toy_cfg(resume=value)).runner().resume_requested
+
+
+def test_each_dataloader_gets_the_run_seed_and_none_when_absent() -> None:
+    loader_cfg = toy_cfg()["train_dataloader"]
+    app = TrainingContainer.from_cfg(
+        toy_cfg(randomness={"seed": 7}, val_dataloader={**loader_cfg, "sampler": None})
+    )
+    assert app.train_dataloader().sampler.seed == 7
+    assert app.val_dataloader().sampler.seed == 7
+    assert app.test_dataloader() is None
