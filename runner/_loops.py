@@ -142,8 +142,22 @@ def _skip(dataloader: Iterable[Any], done: int) -> Iterator[Any]:
     return iter(dataloader)
 
 
+class _TrainLoopBase:
+    """What both training loops share: when to validate, and a hook's request to stop."""
+
+    def __init__(self, val_begin: int, val_interval: int) -> None:
+        check_positive("val_interval", val_interval)
+        self.val_begin = val_begin
+        self.val_interval = val_interval
+        self.stop_training = False
+
+    def stopped(self) -> bool:
+        """Whether a hook asked to stop (``loop.stop_training = True``)."""
+        return self.stop_training
+
+
 @LOOPS.register_module()
-class EpochBasedTrainLoop:
+class EpochBasedTrainLoop(_TrainLoopBase):
     """Train for ``max_epochs`` epochs, validating every ``val_interval`` epochs.
 
     Args:
@@ -159,15 +173,8 @@ class EpochBasedTrainLoop:
 
     def __init__(self, max_epochs: int, val_begin: int = 1, val_interval: int = 1) -> None:
         check_positive("max_epochs", max_epochs)
-        check_positive("val_interval", val_interval)
+        super().__init__(val_begin, val_interval)
         self.max_epochs = max_epochs
-        self.val_begin = val_begin
-        self.val_interval = val_interval
-        self.stop_training = False
-
-    def stopped(self) -> bool:
-        """Whether a hook asked to stop (``loop.stop_training = True``)."""
-        return self.stop_training
 
     def plan(self, state: TrainState, dataloader: Iterable[Any]) -> None:
         """Write the planned lengths into ``state``."""
@@ -215,7 +222,7 @@ class EpochBasedTrainLoop:
 
 
 @LOOPS.register_module()
-class IterBasedTrainLoop:
+class IterBasedTrainLoop(_TrainLoopBase):
     """Train for ``max_iters`` iterations, restarting the dataloader when it runs out.
 
     The dataloader restarts at once (after ``sampler.set_epoch(n)``), without MMEngine's
@@ -235,15 +242,8 @@ class IterBasedTrainLoop:
     def __init__(self, max_iters: int, val_begin: int = 1, val_interval: int = 1000) -> None:
         # MMEngine's order (after its runner and dataloader), as EpochBasedTrainLoop's
         check_positive("max_iters", max_iters)
-        check_positive("val_interval", val_interval)
+        super().__init__(val_begin, val_interval)
         self.max_iters = max_iters
-        self.val_begin = val_begin
-        self.val_interval = val_interval
-        self.stop_training = False
-
-    def stopped(self) -> bool:
-        """Whether a hook asked to stop (``loop.stop_training = True``)."""
-        return self.stop_training
 
     def plan(self, state: TrainState, dataloader: Iterable[Any]) -> None:
         """Write the planned lengths into ``state``."""
