@@ -206,6 +206,15 @@ else:
     _ContainerMeta = type(containers.DeclarativeContainer)
 
 
+def wrap_seeded_model(randomness: Randomness, model: Any, distributed: bool) -> Any:
+    """:func:`wrap_model`, with ``randomness`` (the seeding) set up before ``model`` is built.
+
+    The runner asks for the wrapped model first, so a subclass that redefines ``model``
+    without depending on ``randomness`` still gets weights from the run's seed.
+    """
+    return wrap_model(model, distributed)
+
+
 class _SharedSelf(_ContainerMeta):
     """Gives a subclass its base's ``Self`` provider, so that references through
     ``__self__`` resolve on the subclass's instance and see its redefined providers."""
@@ -260,7 +269,10 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
     hooks = providers.Singleton(build_hooks, config.default_hooks, config.custom_hooks)
 
     wrapped_model = providers.Singleton(
-        wrap_model, __self__.provided.model.call(), __self__.provided.distributed.call()
+        wrap_seeded_model,
+        __self__.provided.randomness.call(),  # first: seeded before any model is built
+        __self__.provided.model.call(),
+        __self__.provided.distributed.call(),
     )
 
     runner = providers.Singleton(

@@ -118,6 +118,15 @@ def test_a_subclass_replaces_a_component_everywhere() -> None:
     assert type(TrainingContainer.from_cfg(toy_cfg()).runner().model) is ToyModel
 
 
+def test_a_subclass_model_is_built_after_seeding() -> None:
+    weights = []
+    for noise in (1, 2):
+        torch.manual_seed(noise)  # whatever the global generator holds before the run
+        runner = MyApp.from_cfg(toy_cfg()).runner()
+        weights.append(runner.model.linear.weight.detach().clone())
+    assert torch.equal(weights[0], weights[1])
+
+
 def test_validation_and_test_sections() -> None:
     cfg = toy_cfg(
         val_dataloader={
