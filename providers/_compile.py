@@ -4,8 +4,10 @@ A mapping with a ``type`` key becomes one node: a provider that calls the regist
 (itself a provider, looked up through a ``resolve`` callback) with the node's other values as
 keyword arguments. Nested mappings with a ``type``, at any depth and inside plain dicts, lists
 and tuples, become nested nodes, so calling the root builds the whole object graph bottom-up,
-afresh on every call. Because a node calls the *registered provider* rather than the class it
-wraps, overriding the registered provider, or any node, changes every later call.
+afresh on every call. A node holds the *registered provider*, not only the class it wraps:
+while the provider is not overridden the node calls the class directly (one provider call
+fewer per node), and once it is, the node calls the provider. So overriding the registered
+provider, or any node, changes every later call, also of trees compiled before.
 
 This module knows nothing of where registered callables are stored: the caller passes a
 ``resolve(type_name, scope, node_path)`` that returns a provider or raises a
@@ -39,6 +41,9 @@ RESERVED_KEYS = frozenset(str(key) for key in Keys)
 _ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
 # Plain-str copies for the hot path: reading an enum member costs a descriptor call.
 _TYPE, _PARTIAL, _RECURSIVE, _SCOPE = (str(key) for key in Keys)
+# The provider kinds that ``provider_for`` makes for registered callables: they add nothing to
+# the call, so a node may call the callable they wrap directly while they are not overridden.
+_REGISTERED_KINDS = frozenset({providers.Factory, providers.Callable})
 
 
 class Resolver(Protocol):
@@ -76,6 +81,38 @@ def _invoke(info: NodeInfo, target: Callable[..., Any], /, *args: Any, **kwargs:
         raise
     except Exception as exc:
         raise node_error(info, target, exc, kwargs) from exc
+
+
+def _call_registered(
+    info: NodeInfo, provider: providers.Provider[Any], direct: Callable[..., Any], /, **kwargs: Any
+) -> Any:
+    """Call a node's registered callable; a failure becomes a :class:`BuildError`.
+
+    ``direct`` is the callable the registered ``provider`` wraps. While nobody overrides the
+    provider it is called directly, which saves a provider call per node (a third of a reused
+    tree's time); once the provider is overridden, the provider is called, so the override
+    applies.
+    """
+    try:
+        if provider.last_overriding is None:
+            return direct(**kwargs)
+        return provider(**kwargs)
+    except RegwireError:
+        raise
+    except Exception as exc:
+        raise node_error(info, provider, exc, kwargs) from exc
+
+
+def _direct(target: Any) -> Callable[..., Any]:
+    """What to call for a resolved ``target`` now.
+
+    The callable a registered provider wraps while the provider is not overridden (one
+    provider call fewer); otherwise ``target`` itself.
+    """
+    if target.__class__ in _REGISTERED_KINDS and target.last_overriding is None:
+        provides: Callable[..., Any] = target.provides  # type: ignore[attr-defined]
+        return provides
+    return target  # type: ignore[no-any-return]
 
 
 def node_error(
@@ -309,8 +346,13 @@ class _ProviderTree(_Walker):
     def make_node(
         self, info: NodeInfo, target: Callable[..., Any], kwargs: dict[str, Any], partial: bool
     ) -> providers.Provider[Any]:
-        call = _bind_partial if partial else _invoke
-        return providers.Callable(functools.partial(call, info, target), **kwargs)
+        if partial:
+            call = functools.partial(_bind_partial, info, target)
+        elif target.__class__ in _REGISTERED_KINDS:
+            call = functools.partial(_call_registered, info, target, target.provides)  # type: ignore[attr-defined]
+        else:
+            call = functools.partial(_invoke, info, target)
+        return providers.Callable(call, **kwargs)
 
     def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> providers.Provider[Any]:
         built: providers.Provider[Any] = providers.Dict(items)
@@ -342,7 +384,7 @@ class _Eager(_Walker):
         if partial:
             return _bind_partial(info, target, **kwargs)
         try:  # _invoke inlined: this runs once per node built
-            return target(**kwargs)
+            return _direct(target)(**kwargs)
         except RegwireError:
             raise
         except Exception as exc:

@@ -16,6 +16,9 @@ def provider_for(target: Any) -> providers.Provider[Any]:
     callable (functions, ``functools.partial`` objects) a
     :class:`~dependency_injector.providers.Callable`. Calling the provider with arguments calls
     the target with them, or whatever overrides the provider.
+
+    Config nodes call the target directly while the provider is not overridden, so change what
+    a name builds by overriding its provider, not by adding arguments to it.
     """
     if isinstance(target, type):
         return providers.Factory(target)

@@ -291,6 +291,37 @@ def test_overriding_a_registered_provider_reaches_nested_builds(models: Registry
     assert isinstance(tree().norm, Norm)
 
 
+def test_a_tree_follows_overrides_made_after_it_was_compiled(models: Registry) -> None:
+    """Nodes call the registered class directly only while its provider is not overridden."""
+
+    @models.register_module()
+    def scaled(value: float) -> float:
+        return value * 2
+
+    tree = models.provider({"type": "Conv", "channels": {"type": "scaled", "value": 2.0}})
+    assert tree().channels == 4.0
+    with models.override("scaled", lambda value: -value), models.override("Conv", Node):
+        assert tree() == Node(channels=-2.0)
+        with models.providers["scaled"].override(providers.Object(7)):
+            assert tree() == Node(channels=7)
+        assert tree() == Node(channels=-2.0)
+    built = tree()
+    assert isinstance(built, Conv)
+    assert built.channels == 4.0
+
+
+def test_tree_errors_name_the_node_with_and_without_overrides(models: Registry) -> None:
+    tree = models.provider({"type": "Backbone", "depth": 1, "norm": {"type": "Norm", "eps": 1}})
+    with models.override("Norm", Conv), pytest.raises(BuildError) as info:
+        tree()
+    assert info.value.config_path == "norm"
+    assert "unexpected keyword argument 'eps'" in str(info.value)
+    with models.override("Backbone", Conv), pytest.raises(BuildError) as info:
+        tree()
+    assert info.value.config_path == ""
+    assert isinstance(tree().norm, Norm)
+
+
 def test_overriding_any_node(models: Registry) -> None:
     tree = models.provider(NESTED)
     marker = object()
