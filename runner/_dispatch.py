@@ -4,6 +4,11 @@ Like pluggy's ``_multicall``, calling a stage (:meth:`Runner.call_hook`, the one
 is one loop over a precomputed tuple: the hooks
 are sorted by priority and filtered to those whose class overrides the stage when the table
 is built, and each method's signature is checked then, not when it fires.
+
+The loop passes a stage's arguments by position (a call with ``**kwargs`` costs a dict copy
+per hook): a method whose parameters after ``runner`` are not the stage's arguments in the
+stage's order (``**kwargs``, keyword-only or reordered parameters) is called through an
+adapter that passes them by name.
 """
 
 from __future__ import annotations
@@ -182,6 +187,53 @@ def _origin(method: Callable[..., Any]) -> str:
     return f"{code.co_filename}:{code.co_firstlineno}" if code is not None else ""
 
 
+Caller = tuple[tuple[Callable[..., Any], ...], tuple[str, ...], tuple[str, ...]]
+"""What :meth:`Runner.call_hook` needs of one stage: the methods to call (in order, taking the
+stage's arguments by position), the hooks' names, and the stage's argument names."""
+
+
+def positional(method: Callable[..., Any], passed: tuple[str, ...]) -> Callable[..., Any]:
+    """``method`` itself when ``method(runner, *args)`` binds as ``method(runner, **kwargs)``
+    for a stage passing ``passed``; otherwise an adapter that passes the arguments by name."""
+    try:
+        parameters = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):  # no signature to read: keep calling by name
+        parameters = []
+    by_position = [
+        parameter.name
+        for parameter in parameters
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+    ]
+    if tuple(by_position[1 : 1 + len(passed)]) == passed:
+        return method
+
+    def by_name(runner: Any, *args: Any) -> Any:
+        return method(runner, **dict(zip(passed, args, strict=True)))
+
+    return by_name
+
+
+def stage_arguments_error(stage: str, given: Mapping[str, Any]) -> TypeError:
+    """The error for ``call_hook(stage, **given)`` when ``given`` are not the stage's arguments.
+
+    ``given`` holds the arguments that were passed (those left at their defaults omitted).
+    """
+    passed = STAGES[stage]
+    extra = [name for name in given if name not in passed]
+    if extra:
+        problem = f"it passes no {', '.join(map(repr, extra))}"
+    else:
+        missing = [name for name in passed if name in _REQUIRED and name not in given]
+        problem = f"{', '.join(map(repr, missing))} is required"
+    return TypeError(
+        f"call_hook({stage!r}): {problem} (the stage passes "
+        f"{', '.join(passed) if passed else 'nothing'} after the runner)"
+    )
+
+
+_REQUIRED = frozenset({"batch_idx", "checkpoint"})
+
+
 @attrs.frozen
 class DispatchTable:
     """The hooks of each stage, in the order they run.
@@ -194,7 +246,7 @@ class DispatchTable:
     hooks: tuple[object, ...]
     names: tuple[str, ...]
     stages: Mapping[str, tuple[HookImpl, ...]]
-    callers: Mapping[str, tuple[tuple[Callable[..., Any], ...], tuple[str, ...]]]
+    callers: Mapping[str, Caller]
 
     @classmethod
     def from_hooks(cls, hooks: Iterable[object]) -> DispatchTable:
@@ -222,7 +274,11 @@ class DispatchTable:
             for stage in STAGES
         }
         callers = {
-            stage: (tuple(i.method for i in impls), tuple(i.name for i in impls))
+            stage: (
+                tuple(positional(i.method, STAGES[stage]) for i in impls),
+                tuple(i.name for i in impls),
+                STAGES[stage],
+            )
             for stage, impls in stages.items()
         }
         return cls(tuple(ordered), tuple(names), stages, callers)

@@ -214,29 +214,37 @@ class Hook:
         return bool(runner.iter + 1 == runner.max_iters)
 
 
+NO_ARGS: tuple[str, ...] = ()
+ITER_ARGS = ("batch_idx", "data_batch")
+ITER_OUTPUT_ARGS = ("batch_idx", "data_batch", "outputs")
+METRICS_ARGS = ("metrics",)
+CHECKPOINT_ARGS = ("checkpoint",)
+"""The five argument lists a stage passes after ``runner``; stages share these very tuples,
+so :meth:`Runner.call_hook` tells them apart by identity."""
+
 STAGES: Mapping[str, tuple[str, ...]] = {
-    "before_run": (),
-    "after_load_checkpoint": ("checkpoint",),
-    "before_train": (),
-    "before_train_epoch": (),
-    "before_train_iter": ("batch_idx", "data_batch"),
-    "after_train_iter": ("batch_idx", "data_batch", "outputs"),
-    "after_train_epoch": (),
-    "before_val": (),
-    "before_val_epoch": (),
-    "before_val_iter": ("batch_idx", "data_batch"),
-    "after_val_iter": ("batch_idx", "data_batch", "outputs"),
-    "after_val_epoch": ("metrics",),
-    "after_val": (),
-    "before_save_checkpoint": ("checkpoint",),
-    "after_train": (),
-    "before_test": (),
-    "before_test_epoch": (),
-    "before_test_iter": ("batch_idx", "data_batch"),
-    "after_test_iter": ("batch_idx", "data_batch", "outputs"),
-    "after_test_epoch": ("metrics",),
-    "after_test": (),
-    "after_run": (),
+    "before_run": NO_ARGS,
+    "after_load_checkpoint": CHECKPOINT_ARGS,
+    "before_train": NO_ARGS,
+    "before_train_epoch": NO_ARGS,
+    "before_train_iter": ITER_ARGS,
+    "after_train_iter": ITER_OUTPUT_ARGS,
+    "after_train_epoch": NO_ARGS,
+    "before_val": NO_ARGS,
+    "before_val_epoch": NO_ARGS,
+    "before_val_iter": ITER_ARGS,
+    "after_val_iter": ITER_OUTPUT_ARGS,
+    "after_val_epoch": METRICS_ARGS,
+    "after_val": NO_ARGS,
+    "before_save_checkpoint": CHECKPOINT_ARGS,
+    "after_train": NO_ARGS,
+    "before_test": NO_ARGS,
+    "before_test_epoch": NO_ARGS,
+    "before_test_iter": ITER_ARGS,
+    "after_test_iter": ITER_OUTPUT_ARGS,
+    "after_test_epoch": METRICS_ARGS,
+    "after_test": NO_ARGS,
+    "after_run": NO_ARGS,
 }
 """The 22 stages in the order a run reaches them, each with the keyword arguments it passes
 after ``runner``."""

@@ -21,8 +21,9 @@ from torch import nn
 from container import Config, ConfigError, RegwireError
 
 from . import _checkpoint as ckpt
-from ._dispatch import DispatchTable, hook_error, unknown_stage
+from ._dispatch import DispatchTable, hook_error, stage_arguments_error, unknown_stage
 from ._dist import dist_info, is_main_process
+from ._hook import CHECKPOINT_ARGS, ITER_ARGS, ITER_OUTPUT_ARGS, METRICS_ARGS, NO_ARGS
 from ._logging import MessageHub, dump_config, make_log_dir, make_logger
 from ._loops import (
     EvalContext,
@@ -37,6 +38,10 @@ from ._loops import (
 from ._random import Randomness
 
 _run_ids = itertools.count()
+
+
+_UNSET: Any = object()
+"""The default of ``call_hook``'s required arguments: tells "not given" from None."""
 
 
 class Runner:
@@ -199,27 +204,98 @@ class Runner:
 
     # -- hooks ------------------------------------------------------------------------------
 
-    def call_hook(self, fn_name: str, /, **kwargs: Any) -> None:
+    def call_hook(
+        self,
+        fn_name: str,
+        /,
+        *,
+        batch_idx: Any = _UNSET,
+        data_batch: Any = None,
+        outputs: Any = None,
+        metrics: Any = None,
+        checkpoint: Any = _UNSET,
+    ) -> None:
         """Call ``fn_name`` on every hook that implements it, in priority order.
+
+        Takes the stage's arguments by name, as MMEngine's ``call_hook(fn_name, **kwargs)``
+        does: ``batch_idx`` and ``data_batch`` (and ``outputs`` after an iteration),
+        ``metrics`` or ``checkpoint``.
 
         Raises:
             ValueError: ``fn_name`` is not a stage.
+            TypeError: The arguments are not those the stage passes.
             HookError: A hook raised (naming the hook and the stage).
         """
-        # the one dispatch loop, over the table's precomputed callers: it runs twice an
-        # iteration, so it stays in this frame (no helper call). No counter in the loop: the
-        # loop variable still holds the method that raised, and the ``try`` costs nothing
-        # until something does.
+        # The one dispatch loop: it runs twice an iteration, so it stays in this frame, and
+        # passes the arguments by position (the table's methods take them so). The stage's
+        # argument list (one of five tuples, told apart by identity) says which arguments it
+        # takes; an argument of another stage is an error. No counter in the loops: the loop
+        # variable still holds the method that raised, and the ``try`` costs nothing until
+        # something does.
         try:
-            methods, names = self._callers[fn_name]
+            methods, names, passed = self._callers[fn_name]
         except KeyError:
             raise unknown_stage(fn_name) from None
+        if passed is ITER_OUTPUT_ARGS:
+            fits = batch_idx is not _UNSET and metrics is None and checkpoint is _UNSET
+        elif passed is ITER_ARGS:
+            fits = (
+                batch_idx is not _UNSET
+                and outputs is None
+                and metrics is None
+                and checkpoint is _UNSET
+            )
+        else:
+            fits = (
+                batch_idx is _UNSET
+                and data_batch is None
+                and outputs is None
+                and (metrics is None or passed is METRICS_ARGS)
+                and (checkpoint is _UNSET) is (passed is not CHECKPOINT_ARGS)
+            )
+        if not fits:
+            raise self._arguments_error(
+                fn_name, batch_idx, data_batch, outputs, metrics, checkpoint
+            )
         method = None
         try:
-            for method in methods:
-                method(self, **kwargs)
+            if passed is ITER_OUTPUT_ARGS:
+                for method in methods:
+                    method(self, batch_idx, data_batch, outputs)
+            elif passed is ITER_ARGS:
+                for method in methods:
+                    method(self, batch_idx, data_batch)
+            elif passed is NO_ARGS:
+                for method in methods:
+                    method(self)
+            elif passed is METRICS_ARGS:
+                for method in methods:
+                    method(self, metrics)
+            else:
+                for method in methods:
+                    method(self, checkpoint)
         except Exception as exc:
             raise hook_error(fn_name, methods, names, method, exc) from exc
+
+    @staticmethod
+    def _arguments_error(
+        stage: str, batch_idx: Any, data_batch: Any, outputs: Any, metrics: Any, checkpoint: Any
+    ) -> TypeError:
+        given = {
+            "batch_idx": batch_idx,
+            "data_batch": data_batch,
+            "outputs": outputs,
+            "metrics": metrics,
+            "checkpoint": checkpoint,
+        }
+        return stage_arguments_error(
+            stage,
+            {
+                name: value
+                for name, value in given.items()
+                if value is not (_UNSET if name in ("batch_idx", "checkpoint") else None)
+            },
+        )
 
     def register_hook(self, hook: object, priority: int | str | None = None) -> None:
         """Add a hook (rebuilding the dispatch tables); ``priority`` replaces its own."""

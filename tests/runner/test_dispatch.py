@@ -69,6 +69,121 @@ def test_call_passes_runner_and_kwargs() -> None:
     assert got == [(runner, 3, "b")]
 
 
+class EveryShape(Hook):
+    """Records each call of one stage of every argument list, as it arrived."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def before_run(self, runner: Any) -> None:
+        self.calls.append(("before_run",))
+
+    def after_load_checkpoint(self, runner: Any, checkpoint: dict[str, Any]) -> None:
+        self.calls.append(("after_load_checkpoint", checkpoint))
+
+    def before_val_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
+        self.calls.append(("before_val_iter", batch_idx, data_batch))
+
+    def after_test_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
+        self.calls.append(("after_test_iter", batch_idx, data_batch, outputs))
+
+    def after_val_epoch(self, runner: Any, metrics: Any = None) -> None:
+        self.calls.append(("after_val_epoch", metrics))
+
+
+def test_each_argument_list_reaches_its_hooks() -> None:
+    hook = EveryShape()
+    runner = runner_with([hook])
+    runner.call_hook("before_run")
+    runner.call_hook("after_load_checkpoint", checkpoint={"meta": 1})
+    runner.call_hook("before_val_iter", batch_idx=2)
+    runner.call_hook("after_test_iter", outputs="o", batch_idx=4, data_batch="d")
+    runner.call_hook("after_val_epoch", metrics={"acc": 1.0})
+    runner.call_hook("after_val_epoch")
+    assert hook.calls == [
+        ("before_run",),
+        ("after_load_checkpoint", {"meta": 1}),
+        ("before_val_iter", 2, None),
+        ("after_test_iter", 4, "d", "o"),
+        ("after_val_epoch", {"acc": 1.0}),
+        ("after_val_epoch", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stage", "kwargs", "message"),
+    [
+        (
+            "before_train",
+            {"batch_idx": 1},
+            r"call_hook\('before_train'\): it passes no 'batch_idx' "
+            r"\(the stage passes nothing after the runner\)",
+        ),
+        (
+            "before_train_iter",
+            {"data_batch": 1},
+            r"'batch_idx' is required \(the stage passes "
+            r"batch_idx, data_batch after the runner\)",
+        ),
+        ("before_train_iter", {"batch_idx": 0, "outputs": 1}, "it passes no 'outputs'"),
+        ("after_train_iter", {"batch_idx": 0, "metrics": {}}, "it passes no 'metrics'"),
+        ("before_save_checkpoint", {}, "'checkpoint' is required"),
+        ("after_val_epoch", {"checkpoint": {}}, "it passes no 'checkpoint'"),
+        ("after_run", {"metrics": {}, "data_batch": 1}, "it passes no 'data_batch', 'metrics'"),
+    ],
+)
+def test_arguments_of_another_stage_are_rejected(
+    stage: str, kwargs: dict[str, Any], message: str
+) -> None:
+    hook = EveryShape()
+    with pytest.raises(TypeError, match=message):
+        runner_with([hook]).call_hook(stage, **kwargs)
+    with pytest.raises(TypeError, match=message):  # also when no hook implements the stage
+        runner_with([]).call_hook(stage, **kwargs)
+    assert hook.calls == []
+
+
+def test_an_argument_no_stage_passes_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'mode'"):
+        runner_with([]).call_hook("after_train_iter", batch_idx=0, mode="train")  # type: ignore[call-arg]
+
+
+def test_methods_that_do_not_take_the_arguments_by_position_get_them_by_name() -> None:
+    got: list[tuple[str, Any]] = []
+
+    class KeywordOnly(Hook):
+        def after_train_iter(  # type: ignore[override]
+            self, runner: Any, *, outputs: Any = None, batch_idx: int, data_batch: Any = None
+        ) -> None:
+            got.append(("keyword-only", (batch_idx, data_batch, outputs)))
+
+    class Reordered(Hook):
+        def after_train_iter(  # type: ignore[override]
+            self, runner: Any, batch_idx: int, outputs: Any = None, data_batch: Any = None
+        ) -> None:
+            got.append(("reordered", (batch_idx, data_batch, outputs)))
+
+    class Catchall(Hook):
+        def after_train_iter(self, runner: Any, **kwargs: Any) -> None:  # type: ignore[override]
+            got.append(("catch-all", kwargs))
+
+    class Fails(Hook):
+        def after_train_iter(self, runner: Any, **kwargs: Any) -> None:  # type: ignore[override]
+            raise LookupError("nothing here")
+
+    runner = runner_with([KeywordOnly(), Reordered(), Catchall()])
+    runner.call_hook("after_train_iter", batch_idx=1, data_batch="d", outputs="o")
+    assert got == [
+        ("keyword-only", (1, "d", "o")),
+        ("reordered", (1, "d", "o")),
+        ("catch-all", {"batch_idx": 1, "data_batch": "d", "outputs": "o"}),
+    ]
+    with pytest.raises(HookError, match="hook Fails failed in after_train_iter: LookupError"):
+        runner_with([Catchall(), Fails()]).call_hook("after_train_iter", batch_idx=1)
+
+
 def test_mode_helper_overrides_count_for_their_stages() -> None:
     class Epochs(Hook):
         def _after_epoch(self, runner: Any, mode: str = "train") -> None:
