@@ -13,7 +13,6 @@ Run in the benchmark environment, where mmengine is installed beside regwire:
 
 from __future__ import annotations
 
-import logging
 import shutil
 import statistics
 import sys
@@ -106,6 +105,7 @@ def regwire_run() -> float:
         train_loop=rw.EpochBasedTrainLoop(max_epochs=1),
         optim_wrapper=rw.OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01)),
         hooks=hooks,
+        log_level="WARNING",  # as mmengine's below: progress lines are not logged
     )
     runner.train()
     return (watch.stop - watch.start) / ITERS
@@ -185,6 +185,7 @@ def regwire_wraps() -> float:
         train_loop=rw.IterBasedTrainLoop(max_iters=WRAP_ITERS),
         optim_wrapper=rw.OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01)),
         hooks=[*rw.build_hooks({"checkpoint": None}), watch],
+        log_level="WARNING",
     )
     runner.train()
     return watch.stop - watch.start
@@ -256,7 +257,6 @@ def mmengine_call_hook_us() -> float:
 
 
 def main() -> None:
-    logging.getLogger("regwire").setLevel(logging.WARNING)
     torch.set_num_threads(1)
     hand: list[float] = []
     ours: list[float] = []

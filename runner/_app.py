@@ -33,6 +33,7 @@ from ._dispatch import HookSignatureError, check_hook
 from ._dist import init_dist, wrap_model
 from ._evaluation import build_evaluator
 from ._hook import get_priority
+from ._logging import log_level
 from ._loops import build_eval_loop, build_train_loop
 from ._optim import build_optim_wrapper
 from ._paths import build_at, mapping_section, raise_at
@@ -98,6 +99,18 @@ def set_up(
             config_path=f"randomness.{key}",
         )
     return set_random_seed(**options)
+
+
+def log_level_setting(value: Any) -> int:
+    """The ``log_level`` value as a ``logging`` level (null is ``INFO``).
+
+    Raises:
+        ConfigError: Not a level name or a non-negative int (suggesting the nearest name).
+    """
+    try:
+        return log_level(value if value is not None else "INFO")
+    except ValueError as exc:
+        raise ConfigError(f"'log_level': {exc}", config_path="log_level") from None
 
 
 def resume_flag(value: Any) -> bool:
@@ -294,6 +307,7 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
         load_from=config.load_from,
         resume=providers.Callable(resume_flag, config.resume),
         cfg=config,
+        log_level=providers.Callable(log_level_setting, config.log_level),
     )
 
     @classmethod

@@ -13,6 +13,7 @@ import attrs
 import torch
 import yaml
 
+from container import did_you_mean
 from providers import copy_plain
 
 LOGGER_NAME = "regwire"
@@ -80,15 +81,39 @@ class MessageHub:
         return list(self._scalars)
 
 
-def make_logger(name: str, log_file: Path | None) -> tuple[logging.Logger, logging.Handler | None]:
-    """Return the logger of one run, writing to ``log_file`` too when it is given.
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+"""The level names ``log_level`` takes (in any case), as MMEngine's."""
+
+
+def log_level(value: int | str) -> int:
+    """The ``logging`` level of a ``log_level`` setting: a name of :data:`LOG_LEVELS` or an int.
+
+    Raises:
+        ValueError: Neither (naming the valid names and the nearest one).
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str) and value.upper() in LOG_LEVELS:
+        level: int = getattr(logging, value.upper())
+        return level
+    hint = did_you_mean(value.upper(), LOG_LEVELS) if isinstance(value, str) else ""
+    raise ValueError(
+        f"log_level must be one of {', '.join(LOG_LEVELS)} or a non-negative int, "
+        f"got {value!r}{hint}"
+    )
+
+
+def make_logger(
+    name: str, log_file: Path | None, level: int = logging.INFO
+) -> tuple[logging.Logger, logging.Handler | None]:
+    """Return the logger of one run at ``level``, writing to ``log_file`` too when given.
 
     The logger is ``regwire.<name>``; it propagates to ``regwire``, which the command line
     (or the application) sends to the console. The file handler opens the file lazily and is
     returned so that the runner can close it.
     """
     logger = logging.getLogger(LOGGER_NAME).getChild(name)
-    logger.setLevel(logging.INFO)
+    logger.setLevel(level)
     handler: logging.Handler | None = None
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from ._dispatch import DispatchTable, hook_error, stage_arguments_error, unknown
 from ._dist import dist_info, is_main_process
 from ._hook import CHECKPOINT_ARGS, ITER_ARGS, ITER_OUTPUT_ARGS, METRICS_ARGS, NO_ARGS
 from ._logging import MessageHub, dump_config, make_log_dir, make_logger
+from ._logging import log_level as parse_log_level
 from ._loops import (
     EvalContext,
     EvalLoop,
@@ -67,10 +68,13 @@ class Runner:
         resume: Resume training from ``load_from``, or from the newest checkpoint in
             ``work_dir`` when ``load_from`` is None.
         cfg: The config the run was built from, dumped into the log directory.
+        log_level: The level of the run's logger (MMEngine's ``log_level``): ``"INFO"``
+            logs progress lines, ``"WARNING"`` only problems.
 
     Raises:
         ConfigError: Validation or test data come without their evaluator, or the reverse.
         HookSignatureError: A hook's stage method does not fit its stage.
+        ValueError: ``log_level`` is not a level.
     """
 
     def __init__(
@@ -93,7 +97,9 @@ class Runner:
         load_from: str | os.PathLike[str] | None = None,
         resume: bool = False,
         cfg: Mapping[str, Any] | None = None,
+        log_level: int | str = "INFO",
     ) -> None:
+        level = parse_log_level(log_level)  # before anything is made
         self.model = model
         self.train_dataloader = train_dataloader
         self.val_dataloader = val_dataloader
@@ -120,7 +126,7 @@ class Runner:
             else None
         )
         log_file = self.log_dir / f"{self.timestamp}.log" if self.log_dir else None
-        self.logger, handler = make_logger(f"run{next(_run_ids)}", log_file)
+        self.logger, handler = make_logger(f"run{next(_run_ids)}", log_file, level)
         if handler is not None:
             weakref.finalize(self, _detach, self.logger, handler)
         self._log_handler = handler

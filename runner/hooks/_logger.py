@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,7 +55,9 @@ class LoggerHook(Hook):
                 return
         elif (runner.iter + 1) % self.interval:
             return
-        runner.logger.info(self._train_line(runner, batch_idx, outputs))
+        logger = runner.logger
+        if logger.isEnabledFor(logging.INFO):  # a line nobody sees is not built
+            logger.info(self._train_line(runner, batch_idx, outputs))
 
     def _train_line(self, runner: Any, batch_idx: int, outputs: Any) -> str:
         """The progress line: where, learning rates, ETA, times, and the logged values.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -253,6 +254,17 @@ def test_resume_must_be_a_bool(value: object) -> None:
 def test_resume_false_or_null_does_not_resume() -> None:
     for value in (False, None):
         assert not TrainingContainer.from_cfg(toy_cfg(resume=value)).runner().resume_requested
+
+
+def test_log_level_from_the_config() -> None:
+    assert TrainingContainer.from_cfg(toy_cfg()).runner().logger.level == logging.INFO
+    quiet = TrainingContainer.from_cfg(toy_cfg(log_level="WARNING")).runner()
+    assert quiet.logger.level == logging.WARNING
+    with pytest.raises(
+        ConfigError, match=r"^'log_level': log_level must be one of .*did you mean 'DEBUG'\?"
+    ) as info:
+        TrainingContainer.from_cfg(toy_cfg(log_level="DEBG")).runner()
+    assert info.value.config_path == "log_level"
 
 
 def test_each_dataloader_gets_the_run_seed_and_none_when_absent() -> None:

@@ -101,6 +101,45 @@ def test_logger_writes_progress(
     assert runner.message_hub.latest("val/mae") is not None
 
 
+def test_log_level_warning_logs_no_progress_and_builds_no_line(
+    model: ToyModel,
+    optim: OptimWrapper,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built: list[int] = []
+    real = LoggerHook._train_line
+    monkeypatch.setattr(
+        LoggerHook,
+        "_train_line",
+        lambda self, runner, batch_idx, outputs: (
+            built.append(batch_idx) or real(self, runner, batch_idx, outputs)
+        ),
+    )
+    quiet = make_runner(model, optim, hooks=[LoggerHook(interval=1)], log_level="warning")
+    with caplog.at_level(logging.INFO, logger="regwire"):
+        quiet.train()
+    assert quiet.logger.level == logging.WARNING
+    assert "Epoch(train)" not in caplog.text
+    assert built == []
+    loud = make_runner(model, optim, hooks=[LoggerHook(interval=1)], log_level=logging.DEBUG)
+    with caplog.at_level(logging.INFO, logger="regwire"):
+        loud.train()
+    assert built == [0, 1, 0, 1]
+    assert "Epoch(train) [2][2/2]" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("level", "message"),
+    [("WARN", "did you mean 'WARNING'"), (-1, "got -1"), (True, "got True"), (None, "got None")],
+)
+def test_log_level_rejects_what_is_not_a_level(
+    model: ToyModel, optim: OptimWrapper, level: Any, message: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"log_level must be one of DEBUG, INFO, .*{message}"):
+        make_runner(model, optim, log_level=level)
+
+
 def test_work_dir_none_writes_nothing(
     model: ToyModel, optim: OptimWrapper, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
