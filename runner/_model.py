@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import torch
 from torch import nn
 
+from ._optim import NO_CONTEXT
+
 if TYPE_CHECKING:
     from ._optim import OptimWrapper
 
@@ -169,7 +171,8 @@ class BaseModel(nn.Module):
 
     def prepare_batch(self, data: Any, training: bool = False) -> Any:
         """Move a batch to the model's device and run the data preprocessor, if any."""
-        data = move_to_device(data, self.device)
+        source = self.__dict__.get("_device_source")  # the cached case of ``device``, inlined
+        data = move_to_device(data, self.device if source is None else source.device)
         if self.data_preprocessor is not None:
             data = self.data_preprocessor(data, training)
         return data
@@ -178,31 +181,41 @@ class BaseModel(nn.Module):
         """Call the model on a prepared batch: a dict by keyword, a tuple or list by position."""
         return forward_batch(self, data, mode)
 
-    def parse_losses(
-        self, losses: Mapping[str, Any]
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """Sum the losses into one and collect the logged values (see :func:`parse_losses`)."""
-        return parse_losses(losses)
+    # a static method: ``self.parse_losses(losses)`` runs the function itself (no extra frame
+    # every step); a subclass may still override it with an ordinary method
+    parse_losses = staticmethod(parse_losses)
 
-    def train_step(self, data: Any, optim_wrapper: OptimWrapper) -> dict[str, torch.Tensor]:
+    def train_step(
+        self, data: Any, optim_wrapper: OptimWrapper, *, caller: nn.Module | None = None
+    ) -> dict[str, torch.Tensor]:
         """Run one training step: forward in loss mode, sum the losses, update the parameters.
+
+        The forward runs inside ``optim_wrapper.optim_context``, unless that is the shared
+        context that does nothing (entering it would cost two calls every step).
 
         Args:
             data: One batch from the training dataloader.
             optim_wrapper: Does backward, gradient clipping, the optimizer step and zeroing.
+            caller: The module whose forward runs: this model (None), or a wrapper such as
+                ``DistributedDataParallel`` whose forward must run for its gradients to be
+                synchronized (:class:`runner.DistributedModel` passes itself).
 
         Returns:
             The logged values, detached: ``loss`` (the total) first, then each entry of the
             loss dict.
         """
-        # train_step_through(self, self, ...) inlined: one frame less every step
-        with optim_wrapper.optim_context(self):
+        forward = self if caller is None else caller
+        context = optim_wrapper.optim_context(forward)
+        if context is NO_CONTEXT:
             data = self.prepare_batch(data, training=True)
             kind = type(data)
-            if kind is tuple or kind is list:  # forward_batch's first case, inlined
-                losses = self(*data, mode="loss")
+            if kind is tuple or kind is list:  # forward_batch's first case: it runs every step
+                losses = forward(*data, mode="loss")
             else:
-                losses = forward_batch(self, data, mode="loss")
+                losses = forward_batch(forward, data, "loss")
+        else:
+            with context:
+                losses = forward_batch(forward, self.prepare_batch(data, training=True), "loss")
         loss, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(loss)
         return log_vars
@@ -228,19 +241,3 @@ def forward_batch(module: nn.Module, data: Any, mode: ForwardMode) -> Any:
     if isinstance(data, list | tuple):
         return module(*data, mode=mode)
     return module(data, mode=mode)
-
-
-def train_step_through(
-    caller: nn.Module, model: BaseModel, data: Any, optim_wrapper: OptimWrapper
-) -> dict[str, torch.Tensor]:
-    """One training step of ``model`` whose forward goes through ``caller``.
-
-    ``caller`` is the model itself, or a wrapper such as ``DistributedDataParallel`` whose
-    forward must run for its gradient synchronization to happen.
-    """
-    with optim_wrapper.optim_context(caller):
-        data = model.prepare_batch(data, training=True)
-        losses = forward_batch(caller, data, mode="loss")
-    loss, log_vars = model.parse_losses(losses)
-    optim_wrapper.update_params(loss)
-    return log_vars

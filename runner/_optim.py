@@ -23,8 +23,9 @@ from ._registries import OPTIM_WRAPPERS, OPTIMIZERS
 
 CLIP_TYPES = ("norm", "value")
 
-_NO_CONTEXT = nullcontext()
-"""Reused by every step that needs no context (``nullcontext`` holds no state)."""
+NO_CONTEXT = nullcontext()
+"""What :meth:`OptimWrapper.optim_context` returns when a step needs no context: one shared
+``nullcontext`` (it holds no state), which a training step need not enter."""
 
 
 def register_torch_optimizers() -> list[str]:
@@ -152,7 +153,7 @@ class OptimWrapper:
             if callable(no_sync):
                 context: AbstractContextManager[Any] = no_sync()
                 return context
-        return _NO_CONTEXT
+        return NO_CONTEXT
 
     # -- the update ---------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from ._model import BaseModel, train_step_through
+from ._model import BaseModel
 
 if TYPE_CHECKING:
     from ._optim import OptimWrapper
@@ -43,7 +43,7 @@ class DistributedModel(DistributedDataParallel):
 
     def train_step(self, data: Any, optim_wrapper: OptimWrapper) -> dict[str, torch.Tensor]:
         """:meth:`BaseModel.train_step`, with the forward run through DDP."""
-        return train_step_through(self, self.model, data, optim_wrapper)
+        return BaseModel.train_step(self.model, data, optim_wrapper, caller=self)
 
     def val_step(self, data: Any) -> Any:
         """:meth:`BaseModel.val_step` of the wrapped model (no gradients, nothing to sync)."""
