@@ -28,6 +28,19 @@ NO_CONTEXT = nullcontext()
 ``nullcontext`` (it holds no state), which a training step need not enter."""
 
 
+def set_grads_to_none(optimizer: torch.optim.Optimizer) -> None:
+    """Set the gradient of every parameter ``optimizer`` updates to None.
+
+    What ``torch.optim.Optimizer.zero_grad()`` does by default (``set_to_none=True``), without
+    its profiler range and its guards: on a small model those cost 6 to 9 µs a step, more than
+    the rest of the runner's bookkeeping. (A torch profile then shows no
+    ``Optimizer.zero_grad`` range.)
+    """
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            param.grad = None
+
+
 def register_torch_optimizers() -> list[str]:
     """Register every optimizer class of ``torch.optim`` in ``OPTIMIZERS`` by its name.
 
@@ -96,6 +109,9 @@ class OptimWrapper:
             getattr(type(self), name) is getattr(OptimWrapper, name)
             for name in ("backward", "step", "zero_grad", "scale_loss", "should_update")
         )
+        # whether the optimizer's zero_grad is torch's own, whose default (set_to_none) the
+        # wrapper may do itself: see set_grads_to_none
+        self._torch_zero_grad = type(optimizer).zero_grad is torch.optim.Optimizer.zero_grad
 
     # -- counters for gradient accumulation ------------------------------------------
 
@@ -178,7 +194,10 @@ class OptimWrapper:
             if self._clip_type is not None:
                 self._clip_grads()
             self.optimizer.step()
-            self.optimizer.zero_grad()
+            if self._torch_zero_grad:
+                set_grads_to_none(self.optimizer)
+            else:
+                self.optimizer.zero_grad()
             return
         self.backward(self.scale_loss(loss))
         if not self.should_update():
@@ -207,11 +226,16 @@ class OptimWrapper:
             self.optimizer.step()
 
     def zero_grad(self, **kwargs: Any) -> None:
-        """Zero the gradients of the optimized parameters (``set_to_none`` by default)."""
-        if kwargs:
+        """Reset the gradients of the optimized parameters (to None, by default).
+
+        Without arguments, and when the optimizer's ``zero_grad`` is torch's own, the
+        gradients are set to None directly (:func:`set_grads_to_none`); otherwise the
+        optimizer's ``zero_grad(**kwargs)`` is called.
+        """
+        if kwargs or not self._torch_zero_grad:
             self.optimizer.zero_grad(**kwargs)
         else:
-            self.optimizer.zero_grad()
+            set_grads_to_none(self.optimizer)
 
     def _clip_grads(self) -> torch.Tensor | None:
         params = [

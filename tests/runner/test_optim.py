@@ -181,3 +181,33 @@ def test_update_params_passes_zero_kwargs() -> None:
     wrapper.update_params(loss_of(model), zero_kwargs={"set_to_none": False})
     assert model.weight.grad is not None
     assert torch.count_nonzero(model.weight.grad) == 0
+
+
+def test_gradients_are_reset_to_none_for_every_parameter_group() -> None:
+    model = make_model()
+    extra = nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.SGD(
+        [{"params": model.parameters()}, {"params": [extra], "lr": 0.01}], lr=0.1
+    )
+    wrapper = OptimWrapper(optimizer)
+    wrapper.update_params(loss_of(model) + extra.sum())
+    assert [p.grad for p in (*model.parameters(), extra)] == [None, None, None]
+    (loss_of(model) + extra.sum()).backward()
+    wrapper.zero_grad()
+    assert [p.grad for p in (*model.parameters(), extra)] == [None, None, None]
+
+
+def test_an_optimizer_with_its_own_zero_grad_gets_it_called() -> None:
+    calls: list[dict[str, object]] = []
+
+    class Recording(torch.optim.SGD):
+        def zero_grad(self, set_to_none: bool = True) -> None:
+            calls.append({"set_to_none": set_to_none})
+            super().zero_grad(set_to_none=set_to_none)
+
+    model = make_model()
+    wrapper = OptimWrapper(Recording(model.parameters(), lr=0.1))
+    wrapper.update_params(loss_of(model))
+    wrapper.zero_grad()
+    wrapper.zero_grad(set_to_none=False)
+    assert calls == [{"set_to_none": True}, {"set_to_none": True}, {"set_to_none": False}]
