@@ -34,12 +34,19 @@ def move_to_device(data: Any, device: torch.device) -> Any:
 
     Containers are rebuilt with the same type (dict subclasses and named tuples included;
     other mappings become dicts); other values are kept. A tensor already on ``device`` is
-    kept without a ``.to`` call, and a plain list or tuple (the usual batch) is rebuilt
-    before the slower ``Mapping`` check: this runs every step.
+    kept without a ``.to`` call, a plain tuple of such tensors (the usual batch on the CPU)
+    is returned as it is (it is immutable), and a plain list or tuple is rebuilt before the
+    slower ``Mapping`` check: this runs every step.
     """
     if isinstance(data, torch.Tensor):
         return data if data.device == device else data.to(device, non_blocking=True)
     kind = type(data)
+    if kind is tuple:
+        for item in data:
+            if not (isinstance(item, torch.Tensor) and item.device == device):
+                break
+        else:
+            return data
     if kind is list or kind is tuple:
         items = []  # a loop, not a comprehension: no extra frame in Python 3.11
         for item in data:

@@ -133,6 +133,19 @@ def test_move_to_device_keeps_container_types() -> None:
     assert moved["p"].b == 3
 
 
+def test_move_to_device_keeps_a_tuple_already_there_and_rebuilds_the_rest() -> None:
+    cpu = torch.device("cpu")
+    batch = (torch.zeros(2), torch.ones(2))
+    assert move_to_device(batch, cpu) is batch
+    as_list = [torch.zeros(2)]
+    assert move_to_device(as_list, cpu) is not as_list  # a list may be changed by its owner
+    mixed = (torch.zeros(2), "label")
+    assert move_to_device(mixed, cpu) == mixed
+    moved = move_to_device((torch.zeros(1), torch.ones(1)), torch.device("meta"))
+    assert type(moved) is tuple
+    assert [t.device.type for t in moved] == ["meta", "meta"]
+
+
 def test_device_of_a_model_without_parameters_is_cpu() -> None:
     class Empty(BaseModel):
         def forward(self, *inputs: Any, mode: str = "tensor", **kwargs: Any) -> Any:
