@@ -148,6 +148,7 @@ class _Builder:
                 f"YAML tag !!{tag[len(_TAG) :]} is not allowed: config files are loaded safely "
                 "and never create Python objects; write plain values and let a registry build "
                 "objects",
+                path=path,
                 source=self.source(node),
             )
         if isinstance(node, ScalarNode):
