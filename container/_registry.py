@@ -281,10 +281,11 @@ class Registry:
     def provider(self, cfg: Mapping[str, Any], **default_args: Any) -> di.Provider[Any]:
         """Compile a config into a provider tree without calling it.
 
-        Each node is a provider that calls the registered provider of its ``type`` with the
-        node's values; nested nodes are nested providers. Every call of the tree builds a
-        fresh object graph, and overrides of registered providers, or of any node
-        (:func:`providers.node_at`), take effect at the next call.
+        Each node is a provider that calls the registered callable of its ``type`` with the
+        node's values (through its registered provider once that is overridden); nested nodes
+        are nested providers. Every call of the tree builds a fresh object graph, and
+        overrides of registered providers, or of any node (:func:`providers.node_at`), take
+        effect at the next call.
 
         Raises:
             RegistryError: A ``type`` is not registered (the message names its config path).

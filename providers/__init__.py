@@ -10,13 +10,13 @@ from ._compile import (
     NodeInfo,
     Resolver,
     copy_plain,
-    describe_target,
     node_at,
 )
 from ._errors import (
     BuildError,
     RegwireError,
     describe_path,
+    describe_target,
     did_you_mean,
     join_path,
     nearest,

@@ -24,7 +24,15 @@ from typing import Any, Protocol
 
 from dependency_injector import providers
 
-from ._errors import BuildError, RegwireError, describe_path, did_you_mean, join_path
+from ._errors import (
+    BuildError,
+    RegwireError,
+    describe_path,
+    describe_target,
+    did_you_mean,
+    join_path,
+)
+from ._nodes import RegisteredCallable, RegisteredFactory
 
 
 class Keys(StrEnum):
@@ -43,7 +51,7 @@ _ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
 _TYPE, _PARTIAL, _RECURSIVE, _SCOPE = (str(key) for key in Keys)
 # The provider kinds that ``provider_for`` makes for registered callables: they add nothing to
 # the call, so a node may call the callable they wrap directly while they are not overridden.
-_REGISTERED_KINDS = frozenset({providers.Factory, providers.Callable})
+_REGISTERED_KINDS: frozenset[Any] = frozenset({RegisteredFactory, RegisteredCallable})
 
 
 class Resolver(Protocol):
@@ -63,14 +71,6 @@ NodeInfo = tuple[str, str]
 
 A plain tuple, because one is made for every node built.
 """
-
-
-def describe_target(target: object) -> str:
-    """Name a callable, or the callable a provider wraps, for an error message."""
-    provides = getattr(target, "provides", target)
-    module = getattr(provides, "__module__", None)
-    name = getattr(provides, "__qualname__", None) or repr(provides)
-    return f"{module}.{name}" if module else name
 
 
 def _invoke(info: NodeInfo, target: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -110,7 +110,7 @@ def _direct(target: Any) -> Callable[..., Any]:
     provider call fewer); otherwise ``target`` itself.
     """
     if target.__class__ in _REGISTERED_KINDS and target.last_overriding is None:
-        provides: Callable[..., Any] = target.provides  # type: ignore[attr-defined]
+        provides: Callable[..., Any] = target.provides
         return provides
     return target  # type: ignore[no-any-return]
 
@@ -348,8 +348,8 @@ class _ProviderTree(_Walker):
     ) -> providers.Provider[Any]:
         if partial:
             call = functools.partial(_bind_partial, info, target)
-        elif target.__class__ in _REGISTERED_KINDS:
-            call = functools.partial(_call_registered, info, target, target.provides)  # type: ignore[attr-defined]
+        elif isinstance(target, RegisteredFactory | RegisteredCallable) and target.provides:
+            call = functools.partial(_call_registered, info, target, target.provides)
         else:
             call = functools.partial(_invoke, info, target)
         return providers.Callable(call, **kwargs)

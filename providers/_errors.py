@@ -72,3 +72,11 @@ def suggestion(matches: Iterable[str]) -> str:
     if not quoted:
         return ""
     return "; did you mean " + " or ".join(quoted) + "?"
+
+
+def describe_target(target: object) -> str:
+    """Name a callable, or the callable a provider wraps, for an error message."""
+    provides = getattr(target, "provides", target)
+    module = getattr(provides, "__module__", None)
+    name = getattr(provides, "__qualname__", None) or repr(provides)
+    return f"{module}.{name}" if module else name

@@ -4,25 +4,96 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 from dependency_injector import providers
+
+from ._errors import describe_target
+
+
+class _NothingInjected:
+    """Makes a provider of a registered callable refuse arguments, attributes or a new target
+    of its own once made: config nodes call the callable directly while the provider is not
+    overridden, so those would be ignored there. Overriding is the way to change it."""
+
+    def _refuse(self, what: str) -> None:
+        if self.__dict__.get("_made"):
+            target = describe_target(self)
+            raise TypeError(
+                f"the provider of a registered callable ({target}) takes no {what} of its own "
+                "(config nodes call the callable directly); override it instead: "
+                f"provider.override(providers.Factory({target.rsplit('.', 1)[-1]}, ...))"
+            )
+
+    def set_provides(self, provides: Any) -> Any:
+        current = getattr(self, "provides", None)
+        if current is not None and provides is not current:  # a copy sets its callable once
+            self._refuse("new callable")
+        return super().set_provides(provides)  # type: ignore[misc]
+
+    def add_args(self, *args: Any) -> Any:
+        if args:
+            self._refuse("arguments")
+        return super().add_args(*args)  # type: ignore[misc]
+
+    def set_args(self, *args: Any) -> Any:
+        if args:
+            self._refuse("arguments")
+        return super().set_args(*args)  # type: ignore[misc]
+
+    def add_kwargs(self, **kwargs: Any) -> Any:
+        if kwargs:
+            self._refuse("arguments")
+        return super().add_kwargs(**kwargs)  # type: ignore[misc]
+
+    def set_kwargs(self, **kwargs: Any) -> Any:
+        if kwargs:
+            self._refuse("arguments")
+        return super().set_kwargs(**kwargs)  # type: ignore[misc]
+
+
+class RegisteredFactory(_NothingInjected, providers.Factory[Any]):
+    """The provider of a registered class (a ``Factory`` that takes no injections)."""
+
+    def __init__(self, provides: type[Any] | None = None) -> None:
+        super().__init__(provides)
+        self._made = True
+
+    def add_attributes(self, **kwargs: Any) -> Any:
+        if kwargs:
+            self._refuse("attributes")
+        return super().add_attributes(**kwargs)
+
+    def set_attributes(self, **kwargs: Any) -> Any:
+        if kwargs:
+            self._refuse("attributes")
+        return super().set_attributes(**kwargs)
+
+
+class RegisteredCallable(_NothingInjected, providers.Callable[Any]):
+    """The provider of a registered function (a ``Callable`` that takes no injections)."""
+
+    def __init__(self, provides: Callable[..., Any] | None = None) -> None:
+        super().__init__(provides)
+        self._made = True
 
 
 def provider_for(target: Any) -> providers.Provider[Any]:
     """Return the provider that stands for a registered callable.
 
-    Classes become :class:`~dependency_injector.providers.Factory` providers, every other
-    callable (functions, ``functools.partial`` objects) a
-    :class:`~dependency_injector.providers.Callable`. Calling the provider with arguments calls
-    the target with them, or whatever overrides the provider.
+    Classes get a :class:`RegisteredFactory`, every other callable (functions,
+    ``functools.partial`` objects) a :class:`RegisteredCallable`: dependency-injector's
+    ``Factory`` and ``Callable``. Calling the provider with arguments calls the target with
+    them, or whatever overrides the provider.
 
-    Config nodes call the target directly while the provider is not overridden, so change what
-    a name builds by overriding its provider, not by adding arguments to it.
+    Config nodes call the target directly while the provider is not overridden, so the
+    provider refuses arguments or a new target of its own (a ``TypeError``): change what a name
+    builds by overriding its provider.
     """
     if isinstance(target, type):
-        return providers.Factory(target)
-    return providers.Callable(target)
+        return RegisteredFactory(target)
+    return RegisteredCallable(target)
 
 
 def replacement_provider(replacement: Any) -> providers.Provider[Any]:

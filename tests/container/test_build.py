@@ -291,6 +291,38 @@ def test_overriding_a_registered_provider_reaches_nested_builds(models: Registry
     assert isinstance(tree().norm, Norm)
 
 
+def test_a_provider_given_as_type_keeps_its_own_arguments(models: Registry) -> None:
+    bound = providers.Factory(Backbone, depth=18)
+    cfg = {"type": bound, "norm": {"type": "Norm"}}
+    for built in (models.build(cfg), models.provider(cfg)()):
+        assert isinstance(built, Backbone)
+        assert built.depth == 18
+        assert isinstance(built.norm, Norm)
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        (lambda p: p.add_kwargs(eps=5.0), "arguments"),
+        (lambda p: p.set_kwargs(eps=5.0), "arguments"),
+        (lambda p: p.add_args(5.0), "arguments"),
+        (lambda p: p.set_provides(Conv), "new callable"),
+        (lambda p: p.add_attributes(extra=1), "attributes"),
+    ],
+)
+def test_a_registered_provider_refuses_injections_of_its_own(
+    models: Registry, change: Any, what: str
+) -> None:
+    provider = models.providers["Norm"]
+    with pytest.raises(
+        TypeError, match=rf"test_build\.Norm\) takes no {what} of its own.*override"
+    ):
+        change(provider)
+    assert models.build({"type": "Norm"}).eps == 1e-5
+    copied = copy.deepcopy(provider)
+    assert isinstance(copied(), Norm)
+
+
 def test_a_tree_follows_overrides_made_after_it_was_compiled(models: Registry) -> None:
     """Nodes call the registered class directly only while its provider is not overridden."""
 
