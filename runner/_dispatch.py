@@ -195,8 +195,8 @@ stage's arguments by position), the hooks' names, and the stage's argument names
 def positional(method: Callable[..., Any], passed: tuple[str, ...]) -> Callable[..., Any]:
     """``method`` itself when ``method(runner, *args)`` binds as ``method(runner, **kwargs)``
     for a stage passing ``passed``; otherwise an adapter that passes the arguments by name."""
-    try:
-        parameters = list(inspect.signature(method).parameters.values())
+    try:  # the method's own signature: a decorator's wrapper may take **kwargs only
+        parameters = list(inspect.signature(method, follow_wrapped=False).parameters.values())
     except (TypeError, ValueError):  # no signature to read: keep calling by name
         parameters = []
     by_position = [

@@ -149,7 +149,12 @@ class _TrainLoopBase:
         check_positive("val_interval", val_interval)
         self.val_begin = val_begin
         self.val_interval = val_interval
-        self.stop_training = False  # a hook sets it to stop after the current iteration
+        self.stop_training = False
+
+    def stopped(self) -> bool:
+        """Whether a hook asked to stop (``loop.stop_training = True``); the loops read the
+        attribute itself after each iteration."""
+        return self.stop_training
 
 
 @LOOPS.register_module()
@@ -185,13 +190,15 @@ class EpochBasedTrainLoop(_TrainLoopBase):
         train_step = _step(ctx.model, "train_step")
         call_hook("before_train")
         try:
-            while state.epoch < self.max_epochs and not self.stop_training:
+            while state.epoch < self.max_epochs and not self.stopped():
                 call_hook("before_train_epoch")
                 ctx.model.train()
                 start = state.inner_iter
                 for batch_idx, data_batch in enumerate(_skip(ctx.dataloader, start), start):
                     call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
-                    outputs = train_step(data_batch, optim_wrapper)
+                    outputs = train_step(
+                        data_batch, optim_wrapper=optim_wrapper
+                    )  # as MMEngine passes it
                     call_hook(
                         "after_train_iter",
                         batch_idx=batch_idx,
@@ -201,7 +208,7 @@ class EpochBasedTrainLoop(_TrainLoopBase):
                     state.iter += 1
                     state.inner_iter = batch_idx + 1
                     if self.stop_training:  # set by a hook during the iteration
-                        break  # type: ignore[unreachable]  # (mypy narrowed it to False above)
+                        break
                 call_hook("after_train_epoch")
                 state.epoch += 1
                 state.inner_iter = 0
@@ -257,11 +264,13 @@ class IterBasedTrainLoop(_TrainLoopBase):
         try:
             call_hook("before_train_epoch")
             ctx.model.train()
-            while state.iter < self.max_iters and not self.stop_training:
+            while state.iter < self.max_iters and not self.stopped():
                 data_batch = next(batches)
                 batch_idx = state.iter
                 call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
-                outputs = train_step(data_batch, optim_wrapper)
+                outputs = train_step(
+                    data_batch, optim_wrapper=optim_wrapper
+                )  # as MMEngine passes it
                 call_hook(
                     "after_train_iter", batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
                 )

@@ -69,48 +69,6 @@ def move_to_device(data: Any, device: torch.device) -> Any:
     return data
 
 
-def parse_losses(losses: Mapping[str, Any]) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Sum the losses a model returned into one loss, and collect the values to log.
-
-    Args:
-        losses: What ``forward(..., mode="loss")`` returned: names to tensors (or lists of
-            tensors, which are averaged one by one and added). Entries whose name contains
-            ``"loss"`` make up the total; the others (``accuracy``) are only logged.
-
-    Returns:
-        The total loss (with its graph) and the logged values, detached, with the total first
-        under ``"loss"``.
-
-    Raises:
-        TypeError: A value is neither a tensor nor a list of tensors.
-        ValueError: No entry is a loss.
-    """
-    if len(losses) == 1:  # the usual ``{"loss": scalar}``: one detach, no loop
-        only = losses.get(LOSS_KEY)
-        if isinstance(only, torch.Tensor) and only.dim() == 0:
-            return only, {LOSS_KEY: only.detach()}
-    log_vars: dict[str, torch.Tensor] = {}
-    total: torch.Tensor | None = None
-    for name, value in losses.items():
-        if isinstance(value, torch.Tensor):
-            reduced = value if value.dim() == 0 else value.mean()  # no graph node for scalars
-        elif isinstance(value, Sequence) and all(isinstance(v, torch.Tensor) for v in value):
-            reduced = torch.stack([v.mean() for v in value]).sum()
-        else:
-            raise TypeError(f"the loss dict entry {name!r} must be a tensor or a list of tensors")
-        if LOSS_KEY in name:
-            total = reduced if total is None else total + reduced
-        log_vars[name] = reduced.detach()
-    if total is None:
-        raise ValueError(
-            f"forward(mode='loss') returned no entry whose name contains {LOSS_KEY!r} "
-            f"(keys: {sorted(losses)})"
-        )
-    # an entry named "loss" is logged under its own name (as MMEngine does), the total first
-    head = log_vars[LOSS_KEY] if LOSS_KEY in log_vars else total.detach()
-    return total, {LOSS_KEY: head, **log_vars}
-
-
 class BaseModel(nn.Module):
     """A model the runner can train, validate and test.
 
@@ -188,9 +146,50 @@ class BaseModel(nn.Module):
         """Call the model on a prepared batch: a dict by keyword, a tuple or list by position."""
         return forward_batch(self, data, mode)
 
-    # a static method: ``self.parse_losses(losses)`` runs the function itself (no extra frame
-    # every step); a subclass may still override it with an ordinary method
-    parse_losses = staticmethod(parse_losses)
+    def parse_losses(
+        self, losses: Mapping[str, Any]
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """Sum the losses a model returned into one loss, and collect the values to log.
+
+        Args:
+            losses: What ``forward(..., mode="loss")`` returned: names to tensors (or lists of
+                tensors, which are averaged one by one and added). Entries whose name contains
+                ``"loss"`` make up the total; the others (``accuracy``) are only logged.
+
+        Returns:
+            The total loss (with its graph) and the logged values, detached, with the total first
+            under ``"loss"``.
+
+        Raises:
+            TypeError: A value is neither a tensor nor a list of tensors.
+            ValueError: No entry is a loss.
+        """
+        if len(losses) == 1:  # the usual ``{"loss": scalar}``: one detach, no loop
+            only = losses.get(LOSS_KEY)
+            if isinstance(only, torch.Tensor) and only.dim() == 0:
+                return only, {LOSS_KEY: only.detach()}
+        log_vars: dict[str, torch.Tensor] = {}
+        total: torch.Tensor | None = None
+        for name, value in losses.items():
+            if isinstance(value, torch.Tensor):
+                reduced = value if value.dim() == 0 else value.mean()  # no graph node for scalars
+            elif isinstance(value, Sequence) and all(isinstance(v, torch.Tensor) for v in value):
+                reduced = torch.stack([v.mean() for v in value]).sum()
+            else:
+                raise TypeError(
+                    f"the loss dict entry {name!r} must be a tensor or a list of tensors"
+                )
+            if LOSS_KEY in name:
+                total = reduced if total is None else total + reduced
+            log_vars[name] = reduced.detach()
+        if total is None:
+            raise ValueError(
+                f"forward(mode='loss') returned no entry whose name contains {LOSS_KEY!r} "
+                f"(keys: {sorted(losses)})"
+            )
+        # an entry named "loss" is logged under its own name (as MMEngine does), the total first
+        head = log_vars[LOSS_KEY] if LOSS_KEY in log_vars else total.detach()
+        return total, {LOSS_KEY: head, **log_vars}
 
     def train_step(
         self, data: Any, optim_wrapper: OptimWrapper, *, caller: nn.Module | None = None

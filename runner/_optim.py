@@ -28,6 +28,14 @@ NO_CONTEXT = nullcontext()
 ``nullcontext`` (it holds no state), which a training step need not enter."""
 
 
+_TORCH_ZERO_GRAD = torch.optim.Optimizer.zero_grad
+
+
+def _torch_zero_grad(optimizer: torch.optim.Optimizer) -> bool:
+    """Whether ``optimizer.zero_grad`` is torch's own (not its class's, nor one set on it)."""
+    return type(optimizer).zero_grad is _TORCH_ZERO_GRAD and "zero_grad" not in optimizer.__dict__
+
+
 def set_grads_to_none(optimizer: torch.optim.Optimizer) -> None:
     """Set the gradient of every parameter ``optimizer`` updates to None.
 
@@ -109,9 +117,6 @@ class OptimWrapper:
             getattr(type(self), name) is getattr(OptimWrapper, name)
             for name in ("backward", "step", "zero_grad", "scale_loss", "should_update")
         )
-        # whether the optimizer's zero_grad is torch's own, whose default (set_to_none) the
-        # wrapper may do itself: see set_grads_to_none
-        self._torch_zero_grad = type(optimizer).zero_grad is torch.optim.Optimizer.zero_grad
 
     # -- counters for gradient accumulation ------------------------------------------
 
@@ -194,10 +199,14 @@ class OptimWrapper:
             if self._clip_type is not None:
                 self._clip_grads()
             self.optimizer.step()
-            if self._torch_zero_grad:
-                set_grads_to_none(self.optimizer)
+            optimizer = self.optimizer
+            if (  # _torch_zero_grad(optimizer), inlined
+                type(optimizer).zero_grad is _TORCH_ZERO_GRAD
+                and "zero_grad" not in optimizer.__dict__
+            ):
+                set_grads_to_none(optimizer)
             else:
-                self.optimizer.zero_grad()
+                optimizer.zero_grad()
             return
         self.backward(self.scale_loss(loss))
         if not self.should_update():
@@ -232,7 +241,7 @@ class OptimWrapper:
         gradients are set to None directly (:func:`set_grads_to_none`); otherwise the
         optimizer's ``zero_grad(**kwargs)`` is called.
         """
-        if kwargs or not self._torch_zero_grad:
+        if kwargs or not _torch_zero_grad(self.optimizer):
             self.optimizer.zero_grad(**kwargs)
         else:
             set_grads_to_none(self.optimizer)

@@ -3,6 +3,7 @@ nothing (``work_dir=None``) and holds nothing else."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -173,6 +174,27 @@ def test_methods_that_do_not_take_the_arguments_by_position_get_them_by_name() -
         def after_train_iter(self, runner: Any, **kwargs: Any) -> None:  # type: ignore[override]
             raise LookupError("nothing here")
 
+    def logged(method: Any) -> Any:
+        @functools.wraps(method)
+        def wrapper(self: Any, runner: Any, **kwargs: Any) -> Any:
+            got.append(("decorated", kwargs))
+            return method(self, runner, **kwargs)
+
+        return wrapper
+
+    class Decorated(Hook):
+        @logged
+        def after_train_iter(
+            self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+        ) -> None:
+            got.append(("inside", (batch_idx, data_batch, outputs)))
+
+    runner_with([Decorated()]).call_hook("after_train_iter", batch_idx=2, outputs="o")
+    assert got == [
+        ("decorated", {"batch_idx": 2, "data_batch": None, "outputs": "o"}),
+        ("inside", (2, None, "o")),
+    ]
+    got.clear()
     runner = runner_with([KeywordOnly(), Reordered(), Catchall()])
     runner.call_hook("after_train_iter", batch_idx=1, data_batch="d", outputs="o")
     assert got == [

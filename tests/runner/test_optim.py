@@ -211,3 +211,23 @@ def test_an_optimizer_with_its_own_zero_grad_gets_it_called() -> None:
     wrapper.zero_grad()
     wrapper.zero_grad(set_to_none=False)
     assert calls == [{"set_to_none": True}, {"set_to_none": True}, {"set_to_none": False}]
+
+
+def test_a_zero_grad_set_on_the_optimizer_or_a_replaced_optimizer_is_called() -> None:
+    calls: list[str] = []
+    model = make_model()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    optimizer.zero_grad = lambda set_to_none=True: calls.append("patched")  # type: ignore[method-assign]
+    wrapper = OptimWrapper(optimizer)
+    wrapper.update_params(loss_of(model))
+    assert calls == ["patched"]
+    assert model.weight.grad is not None  # the patched method kept them
+
+    class Own(torch.optim.SGD):
+        def zero_grad(self, set_to_none: bool = True) -> None:
+            calls.append("own")
+
+    wrapper.optimizer = Own(model.parameters(), lr=0.1)
+    wrapper.update_params(loss_of(model))
+    wrapper.zero_grad()
+    assert calls == ["patched", "own", "own"]

@@ -122,7 +122,7 @@ def test_log_level_warning_logs_no_progress_and_builds_no_line(
     assert quiet.logger.level == logging.WARNING
     assert "Epoch(train)" not in caplog.text
     assert built == []
-    loud = make_runner(model, optim, hooks=[LoggerHook(interval=1)], log_level=logging.DEBUG)
+    loud = make_runner(model, optim, hooks=[LoggerHook(interval=1)], log_level="notset")
     with caplog.at_level(logging.INFO, logger="regwire"):
         loud.train()
     assert built == [0, 1, 0, 1]
@@ -131,12 +131,15 @@ def test_log_level_warning_logs_no_progress_and_builds_no_line(
 
 @pytest.mark.parametrize(
     ("level", "message"),
-    [("WARN", "did you mean 'WARNING'"), (-1, "got -1"), (True, "got True"), (None, "got None")],
+    [("WARNNG", "did you mean 'WARNING'"), (-1, "got -1"), (True, "got True"), (None, "got None")],
 )
 def test_log_level_rejects_what_is_not_a_level(
     model: ToyModel, optim: OptimWrapper, level: Any, message: str
 ) -> None:
-    with pytest.raises(ValueError, match=rf"log_level must be one of DEBUG, INFO, .*{message}"):
+    with pytest.raises(
+        ValueError,
+        match=rf"log_level must be one of CRITICAL, .*, INFO, DEBUG, NOTSET or a .*{message}",
+    ):
         make_runner(model, optim, log_level=level)
 
 
