@@ -18,7 +18,6 @@ subclass that redefines ``model`` changes what the optimizer wrapper and the run
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from dependency_injector import containers, providers
 
 from container import Config, ConfigError, RegwireError, did_you_mean
+from container.config import import_custom_modules
 from providers import copy_plain
 
 from ._data import build_dataloader, length_of
@@ -73,18 +73,7 @@ def set_up(
         custom_imports = mapping_section(
             custom_imports, "custom_imports", "a mapping such as {imports: [my.module]}"
         )
-    if custom_imports:
-        imports = custom_imports.get("imports", [])
-        names = [imports] if isinstance(imports, str) else list(imports)
-        for name in names:
-            try:
-                importlib.import_module(name)
-            except ImportError as exc:
-                if not custom_imports.get("allow_failed_imports", False):
-                    raise ConfigError(
-                        f"'custom_imports.imports': cannot import {name!r}: {exc}",
-                        config_path="custom_imports.imports",
-                    ) from exc
+        import_custom_modules({"custom_imports": custom_imports})  # what Config.fromfile does
     options = dict(
         mapping_section(randomness, "randomness", "a mapping such as {seed: 0}")
         if randomness is not None

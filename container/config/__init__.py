@@ -62,8 +62,17 @@ Dump
 
 from ._config import RESERVED_KEYS, Config
 from ._configdict import ConfigDict
+from ._load import import_custom_modules
 from ._merge import DELETE_KEY
 from ._overrides import parse_override
 from ._provenance import Source
 
-__all__ = ["DELETE_KEY", "RESERVED_KEYS", "Config", "ConfigDict", "Source", "parse_override"]
+__all__ = [
+    "DELETE_KEY",
+    "RESERVED_KEYS",
+    "Config",
+    "ConfigDict",
+    "Source",
+    "import_custom_modules",
+    "parse_override",
+]

@@ -11,7 +11,7 @@ import importlib
 import json
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -251,10 +251,11 @@ def _load_bases(
     return data, provenance
 
 
-def import_custom_modules(data: dict[str, Any], provenance: Provenance) -> None:
+def import_custom_modules(data: Mapping[str, Any], provenance: Provenance | None = None) -> None:
     """Import the modules ``custom_imports`` names, as MMEngine does when a file is loaded.
 
     ``custom_imports = dict(imports=["pkg.module", ...], allow_failed_imports=False)``.
+    ``provenance``, when there is one, names the file and line of a bad entry.
 
     Raises:
         ConfigError: ``custom_imports`` is malformed, or a module cannot be imported (unless
@@ -263,8 +264,10 @@ def import_custom_modules(data: dict[str, Any], provenance: Provenance) -> None:
     spec = data.get("custom_imports")
     if spec is None:
         return
+    if provenance is None:
+        provenance = Provenance()
     where = provenance.lookup(("custom_imports",))
-    if not isinstance(spec, dict):
+    if not isinstance(spec, Mapping):
         raise config_error(
             "must be a dict(imports=[...], allow_failed_imports=False)",
             path="custom_imports",

@@ -207,8 +207,17 @@ def test_bad_randomness_key() -> None:
 
 
 def test_custom_imports_failure() -> None:
-    with pytest.raises(ConfigError, match=r"cannot import 'no_such_module_xyz'"):
-        Runner.from_cfg(toy_cfg(custom_imports={"imports": ["no_such_module_xyz"]}))
+    with pytest.raises(
+        ConfigError, match=r"^custom_imports\.imports\.1: cannot import module 'no_such_module_xyz'"
+    ) as info:
+        Runner.from_cfg(toy_cfg(custom_imports={"imports": ["os", "no_such_module_xyz"]}))
+    assert info.value.config_path == "custom_imports.imports.1"
+    with pytest.warns(UserWarning, match="'no_such_module_xyz' failed to import and is skipped"):
+        Runner.from_cfg(
+            toy_cfg(
+                custom_imports={"imports": ["no_such_module_xyz"], "allow_failed_imports": True}
+            )
+        )
 
 
 def test_mean_error_evaluator_is_usable() -> None:
