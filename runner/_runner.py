@@ -24,7 +24,7 @@ from . import _checkpoint as ckpt
 from ._dispatch import DispatchTable, hook_error, stage_arguments_error, unknown_stage
 from ._dist import dist_info, is_main_process
 from ._hook import CHECKPOINT_ARGS, ITER_ARGS, ITER_OUTPUT_ARGS, METRICS_ARGS, NO_ARGS
-from ._logging import MessageHub, dump_config, make_log_dir, make_logger
+from ._logging import MessageHub, dump_config, make_log_dir, make_logger, release_logger
 from ._logging import log_level as parse_log_level
 from ._loops import (
     EvalContext,
@@ -127,8 +127,7 @@ class Runner:
         )
         log_file = self.log_dir / f"{self.timestamp}.log" if self.log_dir else None
         self.logger, handler = make_logger(f"run{next(_run_ids)}", log_file, level)
-        if handler is not None:
-            weakref.finalize(self, _detach, self.logger, handler)
+        weakref.finalize(self, release_logger, self.logger, handler)
         self._log_handler = handler
         if randomness is not None:
             self.logger.info(
@@ -487,11 +486,6 @@ class Runner:
         )
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
         return checkpoint
-
-
-def _detach(logger: Any, handler: Any) -> None:
-    logger.removeHandler(handler)
-    handler.close()
 
 
 def _eval_loop(

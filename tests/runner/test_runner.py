@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,19 @@ def test_log_level_rejects_what_is_not_a_level(
         match=rf"log_level must be one of CRITICAL, .*, INFO, DEBUG, NOTSET or a .*{message}",
     ):
         make_runner(model, optim, log_level=level)
+
+
+def test_a_finished_runner_leaves_no_logger_behind(
+    model: ToyModel, optim: OptimWrapper, tmp_path: Path
+) -> None:
+    names = []
+    for work_dir in (None, tmp_path):
+        runner = make_runner(model, optim, work_dir=work_dir)
+        runner.train()
+        names.append(runner.logger.name)
+        del runner
+    gc.collect()
+    assert not set(names) & set(logging.Logger.manager.loggerDict)
 
 
 def test_work_dir_none_writes_nothing(
