@@ -34,19 +34,12 @@ def move_to_device(data: Any, device: torch.device) -> Any:
 
     Containers are rebuilt with the same type (dict subclasses and named tuples included;
     other mappings become dicts); other values are kept. A tensor already on ``device`` is
-    kept without a ``.to`` call, a plain tuple of such tensors (the usual batch on the CPU)
-    is returned as it is (it is immutable), and a plain list or tuple is rebuilt before the
-    slower ``Mapping`` check: this runs every step.
+    kept without a ``.to`` call, and a plain list or tuple (the usual batch) is rebuilt
+    before the slower ``Mapping`` check: this runs every step.
     """
     if isinstance(data, torch.Tensor):
         return data if data.device == device else data.to(device, non_blocking=True)
     kind = type(data)
-    if kind is tuple:
-        for item in data:
-            if not (isinstance(item, torch.Tensor) and item.device == device):
-                break
-        else:
-            return data
     if kind is list or kind is tuple:
         items = []  # a loop, not a comprehension: no extra frame in Python 3.11
         for item in data:
@@ -135,9 +128,20 @@ class BaseModel(nn.Module):
         return super()._apply(fn, recurse)
 
     def prepare_batch(self, data: Any, training: bool = False) -> Any:
-        """Move a batch to the model's device and run the data preprocessor, if any."""
+        """Move a batch to the model's device and run the data preprocessor, if any.
+
+        A tuple whose items are all tensors on the device already (the usual batch on the
+        CPU) is kept as it is, without a call: this runs every step.
+        """
         source = self.__dict__.get("_device_source")  # the cached case of ``device``, inlined
-        data = move_to_device(data, self.device if source is None else source.device)
+        device = self.device if source is None else source.device
+        if type(data) is tuple:
+            for item in data:
+                if not (isinstance(item, torch.Tensor) and item.device == device):
+                    data = move_to_device(data, device)
+                    break
+        else:
+            data = move_to_device(data, device)
         if self.data_preprocessor is not None:
             data = self.data_preprocessor(data, training)
         return data

@@ -10,7 +10,7 @@ import itertools
 import os
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,8 @@ class Runner:
         self.load_from = load_from
         self.resume_requested = resume
         self.cfg = cfg
-        self._set_hooks(hooks)  # first: a hook that does not fit fails before files are made
+        self._given_hooks = list(hooks)  # in registration order, which names them
+        self._set_hooks()  # first: a hook that does not fit fails before files are made
         self.state = TrainState()
         self.message_hub = MessageHub()
         self.timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
@@ -306,11 +307,17 @@ class Runner:
         """Add a hook (rebuilding the dispatch tables); ``priority`` replaces its own."""
         if priority is not None:
             setattr(hook, "priority", priority)  # noqa: B010  (any object can be a hook)
-        self._set_hooks([*self._table.hooks, hook])
+        self._given_hooks.append(hook)
+        self._set_hooks()
 
-    def _set_hooks(self, hooks: Sequence[object]) -> None:
-        self._table = DispatchTable.from_hooks(hooks)
+    def _set_hooks(self) -> None:
+        """(Re)make the dispatch tables, leaving each hook out of its idle stages."""
+        self._table = DispatchTable.from_hooks(self._given_hooks, self._idle_stages)
         self._callers = self._table.callers
+
+    def _idle_stages(self, hook: object) -> Collection[str]:
+        idle_stages = getattr(hook, "idle_stages", None)
+        return idle_stages(self) if callable(idle_stages) else ()
 
     # -- running ----------------------------------------------------------------------------
 
@@ -363,6 +370,7 @@ class Runner:
 
     @contextmanager
     def _run(self) -> Any:
+        self._set_hooks()  # the components may have changed since: hooks' idle stages too
         self.call_hook("before_run")
         try:
             yield

@@ -137,15 +137,16 @@ def test_move_to_device_keeps_container_types() -> None:
     assert moved["p"].b == 3
 
 
-def test_move_to_device_keeps_a_tuple_already_there_and_rebuilds_the_rest() -> None:
-    cpu = torch.device("cpu")
+def test_prepare_batch_keeps_a_tuple_already_there_and_moves_the_rest() -> None:
+    model = Regressor()
     batch = (torch.zeros(2), torch.ones(2))
-    assert move_to_device(batch, cpu) is batch
-    as_list = [torch.zeros(2)]
-    assert move_to_device(as_list, cpu) is not as_list  # a list may be changed by its owner
+    assert model.prepare_batch(batch) is batch
     mixed = (torch.zeros(2), "label")
-    assert move_to_device(mixed, cpu) == mixed
-    moved = move_to_device((torch.zeros(1), torch.ones(1)), torch.device("meta"))
+    assert model.prepare_batch(mixed) == mixed
+    as_list = [torch.zeros(2)]
+    assert model.prepare_batch(as_list) is not as_list  # a list may be changed by its owner
+    model.to("meta")
+    moved = model.prepare_batch((torch.zeros(1), torch.ones(1)))
     assert type(moved) is tuple
     assert [t.device.type for t in moved] == ["meta", "meta"]
 
