@@ -66,9 +66,26 @@ SCRIPT = textwrap.dedent(
         del model, wrapper  # DDP's reducer goes before the process group
         return weights
 
+    class Marked(Line):
+        # a model's own train_step is kept under DDP when it takes the caller
+        def train_step(self, data, optim_wrapper, *, caller=None):
+            logged = super().train_step(data, optim_wrapper, caller=caller)
+            return {**logged, "marked": torch.tensor(1.0)}
+
+    def ddp_own_step(rank):
+        torch.manual_seed(0)
+        model = DistributedModel(Marked())
+        wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.01))
+        logged = model.train_step(batch(rank), wrapper)
+        weights = [p.detach().flatten().tolist() for p in model.module.parameters()]
+        del model, wrapper
+        return {"weights": weights, "logged": sorted(logged)}
+
     def work(rank, world, init, out):
         dist.init_process_group("gloo", init_method=init, rank=rank, world_size=world)
-        result = {**sampler_and_metric(rank), "weights": ddp_step(rank)}
+        result = {
+            **sampler_and_metric(rank), "weights": ddp_step(rank), "own": ddp_own_step(rank)
+        }
         with open(f"{out}/{rank}.json", "w") as file:
             json.dump(result, file)
         dist.barrier()
@@ -125,4 +142,15 @@ def test_distributed_model_averages_gradients(results: list[dict[str, Any]]) -> 
     expected = results[2]["weights"]
     for rank in range(2):
         for got, want in zip(results[rank]["weights"], expected, strict=True):
+            assert got == pytest.approx(want, rel=1e-5)
+
+
+def test_a_models_own_train_step_runs_under_ddp_and_still_averages(
+    results: list[dict[str, Any]],
+) -> None:
+    expected = results[2]["weights"]
+    for rank in range(2):
+        own = results[rank]["own"]
+        assert own["logged"] == ["loss", "marked"]
+        for got, want in zip(own["weights"], expected, strict=True):
             assert got == pytest.approx(want, rel=1e-5)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from runner import BaseModel, OptimWrapper
+from runner import BaseModel, DistributedModel, OptimWrapper
 from runner._model import move_to_device
 
 
@@ -175,3 +175,12 @@ def test_a_model_without_forward_says_so() -> None:
 
     with pytest.raises(NotImplementedError, match="NoForward must implement forward"):
         NoForward().val_step((torch.ones(1),))
+
+
+def test_a_train_step_of_its_own_must_take_the_caller_to_be_wrapped_for_ddp() -> None:
+    class OwnStep(Regressor):
+        def train_step(self, data: Any, optim_wrapper: Any) -> dict[str, torch.Tensor]:  # type: ignore[override]
+            return super().train_step(data, optim_wrapper)
+
+    with pytest.raises(TypeError, match=r"OwnStep\.train_step takes no 'caller', so under Dist"):
+        DistributedModel(OwnStep())  # checked before DDP needs a process group
