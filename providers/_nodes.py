@@ -105,6 +105,8 @@ def replacement_provider(replacement: Any) -> providers.Provider[Any]:
     """
     if isinstance(replacement, providers.Provider):
         return replacement
-    if isinstance(replacement, type | functools.partial) or inspect.isroutine(replacement):
-        return provider_for(replacement)
+    if isinstance(replacement, type):
+        return providers.Factory(replacement)
+    if isinstance(replacement, functools.partial) or inspect.isroutine(replacement):
+        return providers.Callable(replacement)
     return providers.Object(replacement)

@@ -14,7 +14,7 @@ adapter that passes them by name.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -249,40 +249,27 @@ class DispatchTable:
     callers: Mapping[str, Caller]
 
     @classmethod
-    def from_hooks(
-        cls,
-        hooks: Iterable[object],
-        idle_stages: Callable[[object], Collection[str]] | None = None,
-    ) -> DispatchTable:
+    def from_hooks(cls, hooks: Iterable[object]) -> DispatchTable:
         """Sort ``hooks`` by priority (stably), check their signatures and tabulate them.
 
         Hooks are named by class in the order given (see :func:`hook_names`), so a
         hook keeps its name when priorities change.
 
-        Args:
-            hooks: The hooks, in the order they were registered.
-            idle_stages: Gives the stages a hook implements but would do nothing in (the
-                runner asks each hook's :meth:`Hook.idle_stages`); it is left out of them.
-
         Raises:
-            ValueError: A hook has an invalid priority, or names an idle stage that is not
-                a stage.
+            ValueError: A hook has an invalid priority.
             HookSignatureError: A stage method does not accept the stage's arguments.
         """
         given = list(hooks)
         named = dict(zip(map(id, given), hook_names(given), strict=True))
         ordered = sort_hooks(given)
         names = [named[id(hook)] for hook in ordered]
-        idle: dict[int, Collection[str]] = {}
         for name, hook in zip(names, ordered, strict=True):
             check_hook(name, hook)
-            if idle_stages is not None:
-                idle[id(hook)] = _checked_idle(name, idle_stages(hook))
         stages = {
             stage: tuple(
                 HookImpl(name, hook, getattr(hook, stage))
                 for name, hook in zip(names, ordered, strict=True)
-                if overrides(hook, stage) and stage not in idle.get(id(hook), ())
+                if overrides(hook, stage)
             )
             for stage in STAGES
         }
@@ -304,13 +291,6 @@ class DispatchTable:
                 lines.append(f"{stage}:")
                 lines.extend(f"  ({_priority_name(impl.hook):<12}) {impl.name}" for impl in impls)
         return "\n".join(lines) if lines else "(no hooks)"
-
-
-def _checked_idle(name: str, stages: Collection[str]) -> Collection[str]:
-    for stage in stages:
-        if stage not in STAGES:
-            raise ValueError(f"hook {name}: idle_stages names {stage!r}, {unknown_stage(stage)}")
-    return stages
 
 
 def unknown_stage(stage: str) -> ValueError:

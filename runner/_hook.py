@@ -7,7 +7,7 @@ signature is the :class:`~runner.Runner` that calls the hook.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence, Sized
+from collections.abc import Mapping, Sequence, Sized
 from enum import IntEnum
 from typing import Any
 
@@ -184,17 +184,6 @@ class Hook:
         mode: str = "train",
     ) -> None:
         """After an iteration of any mode."""
-
-    def idle_stages(self, runner: Any) -> Collection[str]:
-        """The stages this hook implements but has nothing to do in, for ``runner``'s run.
-
-        The runner leaves the hook out of them when it makes its dispatch tables (when it is
-        made, and as each ``train``, ``val`` or ``test`` starts, with its components in
-        place), so a per-iteration method that would only return costs nothing: a
-        checkpoint hook that saves by epoch is idle after each iteration. None by default.
-        """
-        del runner
-        return ()
 
     # -- interval helpers (MMEngine's) ------------------------------------------------------
 

@@ -122,18 +122,10 @@ def make_logger(
     return logger, handler
 
 
-def release_logger(logger: logging.Logger, handler: logging.Handler | None) -> None:
-    """Close a run's file handler and forget its logger (a runner's finalizer).
-
-    ``logging`` keeps every named logger for the life of the process; without this, a process
-    that makes many runners (a sweep, a test suite) would keep one logger per runner.
-    """
-    if handler is not None:
-        logger.removeHandler(handler)
-        handler.close()
-    loggers = logging.Logger.manager.loggerDict
-    if loggers.get(logger.name) is logger:
-        del loggers[logger.name]
+def close_handler(logger: logging.Logger, handler: logging.Handler) -> None:
+    """Detach and close a run's file handler (a runner's finalizer)."""
+    logger.removeHandler(handler)
+    handler.close()
 
 
 def make_log_dir(work_dir: Path, timestamp: str) -> Path:

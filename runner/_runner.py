@@ -10,7 +10,7 @@ import itertools
 import os
 import time
 import weakref
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from . import _checkpoint as ckpt
 from ._dispatch import DispatchTable, hook_error, stage_arguments_error, unknown_stage
 from ._dist import dist_info, is_main_process
 from ._hook import CHECKPOINT_ARGS, ITER_ARGS, ITER_OUTPUT_ARGS, METRICS_ARGS, NO_ARGS
-from ._logging import MessageHub, dump_config, make_log_dir, make_logger, release_logger
+from ._logging import MessageHub, close_handler, dump_config, make_log_dir, make_logger
 from ._logging import log_level as parse_log_level
 from ._loops import (
     EvalContext,
@@ -128,7 +128,8 @@ class Runner:
         )
         log_file = self.log_dir / f"{self.timestamp}.log" if self.log_dir else None
         self.logger, handler = make_logger(f"run{next(_run_ids)}", log_file, level)
-        weakref.finalize(self, release_logger, self.logger, handler)
+        if handler is not None:
+            weakref.finalize(self, close_handler, self.logger, handler)
         self._log_handler = handler
         if randomness is not None:
             self.logger.info(
@@ -311,13 +312,9 @@ class Runner:
         self._set_hooks()
 
     def _set_hooks(self) -> None:
-        """(Re)make the dispatch tables, leaving each hook out of its idle stages."""
-        self._table = DispatchTable.from_hooks(self._given_hooks, self._idle_stages)
+        """Make the dispatch tables (hooks are named in the order they were registered)."""
+        self._table = DispatchTable.from_hooks(self._given_hooks)
         self._callers = self._table.callers
-
-    def _idle_stages(self, hook: object) -> Collection[str]:
-        idle_stages = getattr(hook, "idle_stages", None)
-        return idle_stages(self) if callable(idle_stages) else ()
 
     # -- running ----------------------------------------------------------------------------
 
@@ -370,7 +367,6 @@ class Runner:
 
     @contextmanager
     def _run(self) -> Any:
-        self._set_hooks()  # the components may have changed since: hooks' idle stages too
         self.call_hook("before_run")
         try:
             yield

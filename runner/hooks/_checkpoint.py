@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +61,6 @@ class CheckpointHook(Hook):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._kept = [str(path) for path in state.get("kept", [])]
-
-    def idle_stages(self, runner: Any) -> Collection[str]:
-        """It saves after epochs or after iterations, never both."""
-        return ("after_train_iter",) if self.by_epoch else ("after_train_epoch",)
 
     def after_train_epoch(self, runner: Any) -> None:
         if not self.by_epoch:

@@ -350,39 +350,7 @@ def test_check_hook_checks_one_hook_without_a_table() -> None:
         check_hook("W", Wrong())
 
 
-class Sometimes(Hook):
-    def __init__(self, idle: tuple[str, ...]) -> None:
-        self.idle = idle
-
-    def idle_stages(self, runner: Any) -> tuple[str, ...]:
-        return self.idle
-
-    def before_train(self, runner: Any) -> None:
-        pass
-
-    def after_train_iter(
-        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
-    ) -> None:
-        pass
-
-
-def test_a_hook_is_left_out_of_its_idle_stages() -> None:
-    hook = Sometimes(("after_train_iter",))
-    table = DispatchTable.from_hooks([hook], lambda h: h.idle_stages(None))  # type: ignore[attr-defined]
-    assert [impl.name for impl in table.stages["before_train"]] == ["Sometimes"]
-    assert table.stages["after_train_iter"] == ()
-    assert DispatchTable.from_hooks([hook]).stages["after_train_iter"] != ()  # not asked
-
-
-def test_an_idle_stage_that_is_not_a_stage_is_an_error() -> None:
-    with pytest.raises(
-        ValueError,
-        match=r"hook Sometimes: idle_stages names 'after_train_itr', .*'after_train_iter'",
-    ):
-        runner_with([Sometimes(("after_train_itr",))])
-
-
-def test_hooks_keep_their_names_when_the_tables_are_remade() -> None:
+def test_hooks_keep_their_registration_names_when_one_is_added() -> None:
     low, high, late = Recorder([], "low", "LOW"), Recorder([], "high", "HIGH"), Recorder([], "x")
     runner = runner_with([low, high])
     runner.register_hook(late)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,9 @@ from runner import (
     IterTimerHook,
     LoggerHook,
     OptimWrapper,
-    ParamSchedulerHook,
     Priority,
     Runner,
     RuntimeInfoHook,
-    build_param_schedulers,
 )
 
 from .conftest import MeanError, Recorder, ToyModel, make_loader
@@ -144,36 +141,6 @@ def test_log_level_rejects_what_is_not_a_level(
         match=rf"log_level must be one of CRITICAL, .*, INFO, DEBUG, NOTSET or a .*{message}",
     ):
         make_runner(model, optim, log_level=level)
-
-
-def test_a_finished_runner_leaves_no_logger_behind(
-    model: ToyModel, optim: OptimWrapper, tmp_path: Path
-) -> None:
-    names = []
-    for work_dir in (None, tmp_path):
-        runner = make_runner(model, optim, work_dir=work_dir)
-        runner.train()
-        names.append(runner.logger.name)
-        del runner
-    gc.collect()
-    assert not set(names) & set(logging.Logger.manager.loggerDict)
-
-
-def test_hooks_with_nothing_to_do_are_not_called_and_the_tables_follow_the_run(
-    model: ToyModel, optim: OptimWrapper
-) -> None:
-    runner = make_runner(model, optim, hooks=[ParamSchedulerHook(), CheckpointHook()])
-    idle = {stage: [impl.name for impl in impls] for stage, impls in runner._table.stages.items()}
-    assert idle["after_train_iter"] == []  # no iteration-based scheduler, saved by epoch
-    assert idle["after_train_epoch"] == ["CheckpointHook"]  # no epoch-based scheduler either
-    runner.param_schedulers = build_param_schedulers(
-        optim, {"type": "StepLR", "step_size": 1, "gamma": 0.5, "by_epoch": False}
-    )
-    runner.train()  # the tables are made again as the run starts: now the scheduler steps
-    assert [impl.name for impl in runner._table.stages["after_train_iter"]] == [
-        "ParamSchedulerHook"
-    ]
-    assert optim.get_lr()["lr"][0] == pytest.approx(0.1 * 0.5**4)
 
 
 def test_work_dir_none_writes_nothing(
