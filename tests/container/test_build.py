@@ -323,6 +323,16 @@ def test_a_registered_provider_refuses_injections_of_its_own(
     assert isinstance(copied(), Norm)
 
 
+def test_a_replacement_provider_takes_arguments_of_its_own(models: Registry) -> None:
+    with models.override("Norm", Conv):
+        replacement = models.providers["Norm"].last_overriding
+        assert replacement is not None
+        replacement.add_kwargs(channels=4)
+        built = models.build({"type": "Norm"})
+        assert isinstance(built, Conv)
+        assert built.channels == 4
+
+
 def test_a_tree_follows_overrides_made_after_it_was_compiled(models: Registry) -> None:
     """Nodes call the registered class directly only while its provider is not overridden."""
 
