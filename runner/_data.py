@@ -97,8 +97,38 @@ def _rank_and_world(rank: int | None, world_size: int | None) -> tuple[int, int]
     return rank, world_size
 
 
+class _ProcessShare(Sampler[int]):
+    """What both samplers share: the dataset, a seed every process agrees on, this
+    process's rank among ``world_size``, and the samples the next pass leaves out."""
+
+    def __init__(
+        self,
+        dataset: Sized,
+        shuffle: bool,
+        seed: int | None,
+        rank: int | None,
+        world_size: int | None,
+    ) -> None:
+        self.dataset = dataset
+        self.shuffle = shuffle
+        self.seed = sync_random_seed() if seed is None else int(seed)
+        self.rank, self.world_size = _rank_and_world(rank, world_size)
+        self._skip = 0
+
+    def skip(self, num_samples: int) -> None:
+        """Make the next pass leave out its first ``num_samples`` indices (a mid-epoch resume).
+
+        Args:
+            num_samples: How many of this process's samples were already consumed (batches
+                done times the batch size).
+        """
+        if num_samples < 0:
+            raise ValueError(f"num_samples must be >= 0, got {num_samples}")
+        self._skip = num_samples
+
+
 @DATA_SAMPLERS.register_module()
-class DefaultSampler(Sampler[int]):
+class DefaultSampler(_ProcessShare):
     """Each process's share of the dataset, in an order fixed by the seed and the epoch.
 
     Epoch ``e`` is ordered by ``torch.randperm`` with a generator seeded ``seed + e`` (or in
@@ -125,13 +155,9 @@ class DefaultSampler(Sampler[int]):
         rank: int | None = None,
         world_size: int | None = None,
     ) -> None:
-        self.dataset = dataset
-        self.shuffle = shuffle
-        self.seed = sync_random_seed() if seed is None else int(seed)
+        super().__init__(dataset, shuffle, seed, rank, world_size)
         self.round_up = round_up
-        self.rank, self.world_size = _rank_and_world(rank, world_size)
         self.epoch = 0
-        self._skip = 0
         size = len(dataset)
         if round_up:
             self.num_samples = math.ceil(size / self.world_size)
@@ -165,17 +191,6 @@ class DefaultSampler(Sampler[int]):
         """Use the order of ``epoch`` from the next pass on."""
         self.epoch = epoch
 
-    def skip(self, num_samples: int) -> None:
-        """Make the next pass leave out its first ``num_samples`` indices (a mid-epoch resume).
-
-        Args:
-            num_samples: How many of this process's samples of the current epoch were already
-                consumed (batches done times the batch size).
-        """
-        if num_samples < 0:
-            raise ValueError(f"num_samples must be >= 0, got {num_samples}")
-        self._skip = num_samples
-
     def state_dict(self) -> dict[str, int]:
         """The seed, the epoch and the samples to skip."""
         return {"seed": self.seed, "epoch": self.epoch, "skip": self._skip}
@@ -188,7 +203,7 @@ class DefaultSampler(Sampler[int]):
 
 
 @DATA_SAMPLERS.register_module()
-class InfiniteSampler(Sampler[int]):
+class InfiniteSampler(_ProcessShare):
     """An endless stream of indices for iteration-based training.
 
     Permutation after permutation (seeded ``seed``, ``seed + 1``, ...), each process taking
@@ -212,11 +227,7 @@ class InfiniteSampler(Sampler[int]):
         rank: int | None = None,
         world_size: int | None = None,
     ) -> None:
-        self.dataset = dataset
-        self.shuffle = shuffle
-        self.seed = sync_random_seed() if seed is None else int(seed)
-        self.rank, self.world_size = _rank_and_world(rank, world_size)
-        self._skip = 0
+        super().__init__(dataset, shuffle, seed, rank, world_size)
 
     def _stream(self) -> Iterator[int]:
         size = len(self.dataset)
@@ -237,12 +248,6 @@ class InfiniteSampler(Sampler[int]):
 
     def set_epoch(self, epoch: int) -> None:
         """Does nothing: the stream has no epochs."""
-
-    def skip(self, num_samples: int) -> None:
-        """Make the next pass leave out this process's first ``num_samples`` indices."""
-        if num_samples < 0:
-            raise ValueError(f"num_samples must be >= 0, got {num_samples}")
-        self._skip = num_samples
 
 
 class CannotSkip(TypeError):
