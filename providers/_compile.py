@@ -51,7 +51,7 @@ _ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
 _TYPE, _PARTIAL, _RECURSIVE, _SCOPE = (str(key) for key in Keys)
 # The provider kinds that ``provider_for`` makes for registered callables: they add nothing to
 # the call, so a node may call the callable they wrap directly while they are not overridden.
-_REGISTERED_KINDS: frozenset[Any] = frozenset({RegisteredFactory, RegisteredCallable})
+_REGISTERED_KINDS = (RegisteredFactory, RegisteredCallable)
 
 
 class Resolver(Protocol):
@@ -109,9 +109,8 @@ def _direct(target: Any) -> Callable[..., Any]:
     The callable a registered provider wraps while the provider is not overridden (one
     provider call fewer); otherwise ``target`` itself.
     """
-    if target.__class__ in _REGISTERED_KINDS and target.last_overriding is None:
-        provides: Callable[..., Any] = target.provides
-        return provides
+    if isinstance(target, _REGISTERED_KINDS) and target.last_overriding is None:
+        return target.provides or target
     return target  # type: ignore[no-any-return]
 
 
@@ -348,7 +347,7 @@ class _ProviderTree(_Walker):
     ) -> providers.Provider[Any]:
         if partial:
             call = functools.partial(_bind_partial, info, target)
-        elif isinstance(target, RegisteredFactory | RegisteredCallable) and target.provides:
+        elif isinstance(target, _REGISTERED_KINDS) and target.provides:
             call = functools.partial(_call_registered, info, target, target.provides)
         else:
             call = functools.partial(_invoke, info, target)

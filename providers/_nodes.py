@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
 from typing import Any
 
 from dependency_injector import providers
@@ -14,17 +13,19 @@ from ._errors import describe_target
 
 class _NothingInjected:
     """Makes a provider of a registered callable refuse arguments, attributes or a new target
-    of its own once made: config nodes call the callable directly while the provider is not
-    overridden, so those would be ignored there. Overriding is the way to change it."""
+    of its own: config nodes call the callable directly while the provider is not
+    overridden, so those would be ignored there. Overriding is the way to change it.
+
+    It is made with its callable alone, so making it (or a copy) passes nothing to refuse.
+    """
 
     def _refuse(self, what: str) -> None:
-        if self.__dict__.get("_made"):
-            target = describe_target(self)
-            raise TypeError(
-                f"the provider of a registered callable ({target}) takes no {what} of its own "
-                "(config nodes call the callable directly); override it instead: "
-                f"provider.override(providers.Factory({target.rsplit('.', 1)[-1]}, ...))"
-            )
+        target = describe_target(self)
+        raise TypeError(
+            f"the provider of a registered callable ({target}) takes no {what} of its own "
+            "(config nodes call the callable directly); override it instead: "
+            f"provider.override(providers.Factory({target.rsplit('.', 1)[-1]}, ...))"
+        )
 
     def set_provides(self, provides: Any) -> Any:
         current = getattr(self, "provides", None)
@@ -56,10 +57,6 @@ class _NothingInjected:
 class RegisteredFactory(_NothingInjected, providers.Factory[Any]):
     """The provider of a registered class (a ``Factory`` that takes no injections)."""
 
-    def __init__(self, provides: type[Any] | None = None) -> None:
-        super().__init__(provides)
-        self._made = True
-
     def add_attributes(self, **kwargs: Any) -> Any:
         if kwargs:
             self._refuse("attributes")
@@ -73,10 +70,6 @@ class RegisteredFactory(_NothingInjected, providers.Factory[Any]):
 
 class RegisteredCallable(_NothingInjected, providers.Callable[Any]):
     """The provider of a registered function (a ``Callable`` that takes no injections)."""
-
-    def __init__(self, provides: Callable[..., Any] | None = None) -> None:
-        super().__init__(provides)
-        self._made = True
 
 
 def provider_for(target: Any) -> providers.Provider[Any]:

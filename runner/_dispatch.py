@@ -213,11 +213,23 @@ def positional(method: Callable[..., Any], passed: tuple[str, ...]) -> Callable[
     return by_name
 
 
-def stage_arguments_error(stage: str, given: Mapping[str, Any]) -> TypeError:
-    """The error for ``call_hook(stage, **given)`` when ``given`` are not the stage's arguments.
+UNSET: Any = object()
+"""The default of ``call_hook``'s required arguments (``batch_idx``, ``checkpoint``): tells
+"not given" from None, the default of the others."""
 
-    ``given`` holds the arguments that were passed (those left at their defaults omitted).
+_REQUIRED = frozenset({"batch_idx", "checkpoint"})
+
+
+def stage_arguments_error(stage: str, **arguments: Any) -> TypeError:
+    """The error for ``call_hook(stage, **arguments)`` when they are not the stage's arguments.
+
+    ``arguments`` are all of ``call_hook``'s, at their defaults where they were not given.
     """
+    given = [
+        name
+        for name, value in arguments.items()
+        if value is not (UNSET if name in _REQUIRED else None)
+    ]
     passed = STAGES[stage]
     extra = [name for name in given if name not in passed]
     if extra:
@@ -229,9 +241,6 @@ def stage_arguments_error(stage: str, given: Mapping[str, Any]) -> TypeError:
         f"call_hook({stage!r}): {problem} (the stage passes "
         f"{', '.join(passed) if passed else 'nothing'} after the runner)"
     )
-
-
-_REQUIRED = frozenset({"batch_idx", "checkpoint"})
 
 
 @attrs.frozen

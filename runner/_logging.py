@@ -81,7 +81,8 @@ class MessageHub:
         return list(self._scalars)
 
 
-LOG_LEVELS = tuple(logging.getLevelNamesMapping())
+_LEVELS = logging.getLevelNamesMapping()
+LOG_LEVELS = tuple(_LEVELS)
 """The level names ``log_level`` takes (in any case): the standard library's, as MMEngine."""
 
 
@@ -94,7 +95,7 @@ def log_level(value: int | str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     if isinstance(value, str) and value.upper() in LOG_LEVELS:
-        return logging.getLevelNamesMapping()[value.upper()]
+        return _LEVELS[value.upper()]
     hint = did_you_mean(value.upper(), LOG_LEVELS) if isinstance(value, str) else ""
     raise ValueError(
         f"log_level must be one of {', '.join(LOG_LEVELS)} or a non-negative int, "

@@ -196,9 +196,7 @@ class EpochBasedTrainLoop(_TrainLoopBase):
                 start = state.inner_iter
                 for batch_idx, data_batch in enumerate(_skip(ctx.dataloader, start), start):
                     call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
-                    outputs = train_step(
-                        data_batch, optim_wrapper=optim_wrapper
-                    )  # as MMEngine passes it
+                    outputs = train_step(data_batch, optim_wrapper=optim_wrapper)
                     call_hook(
                         "after_train_iter",
                         batch_idx=batch_idx,
@@ -268,9 +266,7 @@ class IterBasedTrainLoop(_TrainLoopBase):
                 data_batch = next(batches)
                 batch_idx = state.iter
                 call_hook("before_train_iter", batch_idx=batch_idx, data_batch=data_batch)
-                outputs = train_step(
-                    data_batch, optim_wrapper=optim_wrapper
-                )  # as MMEngine passes it
+                outputs = train_step(data_batch, optim_wrapper=optim_wrapper)
                 call_hook(
                     "after_train_iter", batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
                 )

@@ -133,8 +133,7 @@ class BaseModel(nn.Module):
         A tuple whose items are all tensors on the device already (the usual batch on the
         CPU) is kept as it is, without a call: this runs every step.
         """
-        source = self.__dict__.get("_device_source")  # the cached case of ``device``, inlined
-        device = self.device if source is None else source.device
+        device = self.device
         if type(data) is tuple:
             for item in data:
                 if not (isinstance(item, torch.Tensor) and item.device == device):

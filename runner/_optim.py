@@ -200,13 +200,8 @@ class OptimWrapper:
                 self._clip_grads()
             self.optimizer.step()
             optimizer = self.optimizer
-            if (  # _torch_zero_grad(optimizer) and set_grads_to_none(optimizer), inlined
-                type(optimizer).zero_grad is _TORCH_ZERO_GRAD
-                and "zero_grad" not in optimizer.__dict__
-            ):
-                for group in optimizer.param_groups:
-                    for param in group["params"]:
-                        param.grad = None
+            if _torch_zero_grad(optimizer):
+                set_grads_to_none(optimizer)
             else:
                 optimizer.zero_grad()
             return

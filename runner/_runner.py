@@ -21,7 +21,7 @@ from torch import nn
 from container import Config, ConfigError, RegwireError
 
 from . import _checkpoint as ckpt
-from ._dispatch import DispatchTable, hook_error, stage_arguments_error, unknown_stage
+from ._dispatch import UNSET, DispatchTable, hook_error, stage_arguments_error, unknown_stage
 from ._dist import dist_info, is_main_process
 from ._hook import CHECKPOINT_ARGS, ITER_ARGS, ITER_OUTPUT_ARGS, METRICS_ARGS, NO_ARGS
 from ._logging import MessageHub, close_handler, dump_config, make_log_dir, make_logger
@@ -39,10 +39,6 @@ from ._loops import (
 from ._random import Randomness
 
 _run_ids = itertools.count()
-
-
-_UNSET: Any = object()
-"""The default of ``call_hook``'s required arguments: tells "not given" from None."""
 
 
 class Runner:
@@ -216,11 +212,11 @@ class Runner:
         fn_name: str,
         /,
         *,
-        batch_idx: Any = _UNSET,
+        batch_idx: Any = UNSET,
         data_batch: Any = None,
         outputs: Any = None,
         metrics: Any = None,
-        checkpoint: Any = _UNSET,
+        checkpoint: Any = UNSET,
     ) -> None:
         """Call ``fn_name`` on every hook that implements it, in priority order.
 
@@ -244,25 +240,30 @@ class Runner:
         except KeyError:
             raise unknown_stage(fn_name) from None
         if passed is ITER_OUTPUT_ARGS:
-            fits = batch_idx is not _UNSET and metrics is None and checkpoint is _UNSET
+            fits = batch_idx is not UNSET and metrics is None and checkpoint is UNSET
         elif passed is ITER_ARGS:
             fits = (
-                batch_idx is not _UNSET
+                batch_idx is not UNSET
                 and outputs is None
                 and metrics is None
-                and checkpoint is _UNSET
+                and checkpoint is UNSET
             )
         else:
             fits = (
-                batch_idx is _UNSET
+                batch_idx is UNSET
                 and data_batch is None
                 and outputs is None
                 and (metrics is None or passed is METRICS_ARGS)
-                and (checkpoint is _UNSET) is (passed is not CHECKPOINT_ARGS)
+                and (checkpoint is UNSET) is (passed is not CHECKPOINT_ARGS)
             )
         if not fits:
-            raise self._arguments_error(
-                fn_name, batch_idx, data_batch, outputs, metrics, checkpoint
+            raise stage_arguments_error(
+                fn_name,
+                batch_idx=batch_idx,
+                data_batch=data_batch,
+                outputs=outputs,
+                metrics=metrics,
+                checkpoint=checkpoint,
             )
         method = None
         try:
@@ -283,26 +284,6 @@ class Runner:
                     method(self, checkpoint)
         except Exception as exc:
             raise hook_error(fn_name, methods, names, method, exc) from exc
-
-    @staticmethod
-    def _arguments_error(
-        stage: str, batch_idx: Any, data_batch: Any, outputs: Any, metrics: Any, checkpoint: Any
-    ) -> TypeError:
-        given = {
-            "batch_idx": batch_idx,
-            "data_batch": data_batch,
-            "outputs": outputs,
-            "metrics": metrics,
-            "checkpoint": checkpoint,
-        }
-        return stage_arguments_error(
-            stage,
-            {
-                name: value
-                for name, value in given.items()
-                if value is not (_UNSET if name in ("batch_idx", "checkpoint") else None)
-            },
-        )
 
     def register_hook(self, hook: object, priority: int | str | None = None) -> None:
         """Add a hook (rebuilding the dispatch tables); ``priority`` replaces its own."""
