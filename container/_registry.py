@@ -261,7 +261,6 @@ class Registry:
 
     def _unknown(self, key: str, config_path: str) -> RegistryError:
         visible = {name for registry in ancestors(self) for name in registry._modules}
-        where = f"{config_path!r}: " if config_path else ""
         hint = did_you_mean(key.rsplit(".", 1)[-1], visible)
         if not hint and "." in key and not self._allow_import:
             hint = (
@@ -269,7 +268,7 @@ class Registry:
                 "with allow_import=True"
             )
         return RegistryError(
-            f"{where}{key!r} is not registered in {self._describe()}{hint}",
+            f"{key!r} is not registered in {self._describe()}{hint}",
             config_path=config_path or None,
         )
 

@@ -13,6 +13,7 @@ from ._compile import (
     node_at,
 )
 from ._errors import (
+    PATH,
     BuildError,
     RegwireError,
     describe_path,
@@ -21,10 +22,12 @@ from ._errors import (
     join_path,
     nearest,
     suggestion,
+    with_section,
 )
 from ._nodes import provider_for, replacement_provider
 
 __all__ = [
+    "PATH",
     "RESERVED_KEYS",
     "BuildError",
     "ConfigCompiler",
@@ -42,4 +45,5 @@ __all__ = [
     "provider_for",
     "replacement_provider",
     "suggestion",
+    "with_section",
 ]

@@ -25,9 +25,9 @@ from typing import Any, Protocol
 from dependency_injector import providers
 
 from ._errors import (
+    PATH,
     BuildError,
     RegwireError,
-    describe_path,
     describe_target,
     did_you_mean,
     join_path,
@@ -128,12 +128,12 @@ def node_error(
         key, accepted = unexpected
         key_path = join_path(path, key)
         return BuildError(
-            f"{key_path!r}: {type_name!r} ({describe_target(target)}) takes no argument "
+            f"{type_name!r} ({describe_target(target)}) takes no argument "
             f"{key!r}{did_you_mean(key, accepted)} (its arguments: {', '.join(accepted)})",
             config_path=key_path,
         )
     return BuildError(
-        f"could not build {describe_path(path)!r} (type {type_name!r} = "
+        f"could not build {PATH} (type {type_name!r} = "
         f"{describe_target(target)}): {type(exc).__name__}: {exc}",
         config_path=path,
     )
@@ -265,7 +265,7 @@ class _Walker:
             cfg = {**cfg, **{key: value for key, value in missing.items() if key in RESERVED_KEYS}}
         if _TYPE not in cfg:
             raise BuildError(
-                f"config {describe_path(path)!r} has no 'type' key, so there is nothing to "
+                f"config {PATH} has no 'type' key, so there is nothing to "
                 f"build (keys: {sorted(map(str, cfg))})",
                 config_path=path,
             )
@@ -282,7 +282,7 @@ class _Walker:
         else:
             type_path = join_path(path, _TYPE)
             raise BuildError(
-                f"{type_path!r} must be a registered name or a callable, got {type_!r} "
+                f"{PATH} must be a registered name or a callable, got {type_!r} "
                 f"(a {type(type_).__name__})",
                 config_path=type_path,
             )
@@ -292,7 +292,7 @@ class _Walker:
                 continue
             if key.__class__ is not str and not isinstance(key, str):
                 raise BuildError(
-                    f"argument names must be strings; {describe_path(path)!r} has key {key!r}",
+                    f"argument names must be strings; {PATH} has key {key!r}",
                     config_path=path,
                 )
             if value.__class__ in _ATOMS:  # most arguments: no path, no call
@@ -403,9 +403,7 @@ def _flag(cfg: Mapping[str, Any], key: Keys, path: str) -> bool:
     value = cfg[key]
     if not isinstance(value, bool):
         flag_path = join_path(path, key.value)
-        raise BuildError(
-            f"{flag_path!r} must be true or false, got {value!r}", config_path=flag_path
-        )
+        raise BuildError(f"{PATH} must be true or false, got {value!r}", config_path=flag_path)
     return value
 
 

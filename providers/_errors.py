@@ -11,30 +11,100 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
+
+PATH = "\x00path\x00"
+"""Where a message names its config path in the sentence (``f"cannot train without {PATH}"``).
+
+A message without it is rendered with the path in front (``'optim.lr': must be positive``).
+"""
 
 
 class RegwireError(Exception):
     """A mistake in a config or in how a component was asked for.
 
+    Where the problem is lives in two fields, never in the message text: ``config_path`` and
+    ``source``. The text is rendered from them once, by ``str()``, so a caller that knows a
+    larger part of the config only changes the field (:func:`with_section`), and the message
+    follows.
+
+    Two layouts: by default the path leads, quoted, and the source follows in brackets
+    (``'model.depth': must be an int [child.yaml:4]``); with ``source_first`` the source
+    leads, as a compiler's message does (``child.yaml:4: model.depth: must be an int``),
+    for problems found while reading files and overrides.
+
     Args:
-        message: What failed and what to do about it.
-        config_path: Where in the config the problem is (``optim_wrapper.optimizer.lr``).
+        message: What failed and what to do about it. It names no place, or names the config
+            path with :data:`PATH` where the sentence needs it.
+        config_path: Where in the config the problem is (``optim_wrapper.optimizer.lr``);
+            ``""`` is the root.
         source: Where that value was written (``configs/base.yaml:12``), where known.
+        source_first: Render the source first (see above).
     """
 
     def __init__(
-        self, message: str, *, config_path: str | None = None, source: str | None = None
+        self,
+        message: str,
+        *,
+        config_path: str | None = None,
+        source: str | None = None,
+        source_first: bool = False,
     ) -> None:
         super().__init__(message)
-        self.message = message
+        self.template = message
         self.config_path = config_path
         self.source = source
+        self.source_first = source_first
+
+    @property
+    def message(self) -> str:
+        """The message with its config path placed, without the source."""
+        path = self.config_path
+        before, marker, after = self.template.partition(PATH)
+        if marker:
+            return f"{before}{describe_path(path or '')!r}{after}"
+        if path is None:
+            return self.template
+        if self.source_first:
+            return f"{describe_path(path)}: {self.template}"
+        return f"{describe_path(path)!r}: {self.template}"
 
     def __str__(self) -> str:
         # KeyError subclasses would otherwise show the repr of the message, quotes and all.
-        if self.source and self.source not in self.message:
-            return f"{self.message} [{self.source}]"
-        return self.message
+        if not self.source:
+            return self.message
+        if self.source_first:
+            return f"{self.source}: {self.message}"
+        return f"{self.message} [{self.source}]"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keyword-only fields: rebuild from the instance's dict, not from ``args``
+        return (_restore, (type(self), self.args, self.__dict__.copy()))
+
+
+def _restore(
+    kind: type[RegwireError], args: tuple[Any, ...], state: dict[str, Any]
+) -> RegwireError:
+    error = kind.__new__(kind, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+def with_section(exc: RegwireError, section: str) -> RegwireError:
+    """Return ``exc`` with ``section`` put in front of its config path.
+
+    For an error raised while building a part of a larger config (found at ``section``,
+    ``optim_wrapper``): the message, rendered from the fields, then names the full path
+    (``optim_wrapper.optimizer.type``). An error without a path gets ``section`` itself.
+
+    Example:
+        >>> str(with_section(RegwireError("no such type", config_path="type"), "model"))
+        "'model.type': no such type"
+    """
+    old = exc.config_path
+    exc.config_path = join_path(section, old) if old else section
+    return exc
 
 
 class BuildError(RegwireError):

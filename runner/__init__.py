@@ -1,6 +1,7 @@
-"""regwire's training layer: hooks, loops, the Runner and the training container.
+"""regwire's training layer: components, the engine that drives them, and the app that wires
+them from a config.
 
-Train from a config file (``regwire train CONFIG``, see :mod:`runner.cli`) or from Python::
+Train from a config file (``regwire train CONFIG``, see :mod:`runner.app.cli`) or from Python::
 
     from container import Config
     from runner import Runner
@@ -8,50 +9,27 @@ Train from a config file (``regwire train CONFIG``, see :mod:`runner.cli`) or fr
     runner = Runner.from_cfg(Config.fromfile("examples/digits/cnn.yaml"))
     runner.train()
 
-The pieces, each usable alone:
+The layout, in ranks; a module imports only from its own rank or a lower one
+(``tests/test_layout.py`` checks it):
 
-* :class:`Hook` (MMEngine's 22 stages), :class:`Priority`, :func:`get_priority`;
-  :class:`DispatchTable` sorts hooks once and keeps, per stage, only those that implement it.
-* Loops (``LOOPS``): :class:`EpochBasedTrainLoop`, :class:`IterBasedTrainLoop`,
-  :class:`ValLoop`, :class:`TestLoop`. They are built from ``train_cfg``/``val_cfg``/
-  ``test_cfg`` alone and receive what they drive (:class:`TrainContext`,
-  :class:`EvalContext`) when they run; their counters live in a :class:`TrainState`.
-* :class:`Runner` receives built objects; ``work_dir=None`` writes nothing.
-* :class:`TrainingContainer` (dependency-injector) builds them from a config; override a
-  value (``app.config.optim_wrapper.optimizer.lr.override(0.01)``) or a component
-  (``app.model.override(providers.Object(model))``), or subclass it.
-* Checkpoints: :func:`save_checkpoint` (atomic), :func:`load_checkpoint` (``weights_only``);
-  :func:`set_random_seed` for repeatable runs.
-* Default hooks (``HOOKS``): :class:`IterTimerHook`, :class:`DistSamplerSeedHook`,
-  :class:`LoggerHook`, :class:`ParamSchedulerHook`, :class:`CheckpointHook`
-  (:data:`DEFAULT_HOOKS`, :func:`build_hooks`); :class:`RuntimeInfoHook` on request.
+* rank 0 -- ``_registries`` (``MODELS``, ``HOOKS``, ... children of ``ROOT``) and
+  ``_sections`` (building a config section with its full path in errors).
+* rank 1, components, each usable without a Runner -- :mod:`runner.model` (``BaseModel``,
+  ``DistributedModel``), :mod:`runner.optim` (``OptimWrapper``, parameter schedulers, their
+  builders), :mod:`runner.data` (samplers, collate functions, ``build_dataloader``),
+  :mod:`runner.evaluation` (``BaseMetric``, ``Evaluator``, ``Accuracy``), :mod:`runner.dist`
+  (the process group, seeding).
+* rank 2 -- :mod:`runner.engine`: ``Hook`` and ``Priority``, the dispatch table and
+  ``call_stage`` (the one function that calls a stage), the loops and their ``TrainState``,
+  checkpoint files, ``RunnerView`` (what hooks may use), and ``BaseRunner``, which drives
+  built objects.
+* rank 3 -- :mod:`runner.hooks`: the default hooks and the optional ones, one module each.
+* rank 4 -- :mod:`runner.app`: ``TrainingContainer`` (dependency-injector), the section
+  builders, ``Runner`` (``BaseRunner`` with ``from_cfg``) and the command line.
+
+Every public name of the subpackages is importable from ``runner`` itself.
 """
 
-from ._app import DEFAULT_HOOKS, TrainingContainer, build_hooks
-from ._checkpoint import CheckpointError, find_latest_checkpoint, load_checkpoint, save_checkpoint
-from ._data import (
-    DefaultSampler,
-    InfiniteSampler,
-    build_dataloader,
-    pseudo_collate,
-    skip_batches,
-)
-from ._dispatch import DispatchTable, HookError, HookSignatureError
-from ._evaluation import Accuracy, BaseMetric, Evaluator, build_evaluator
-from ._hook import STAGES, Hook, Priority, get_priority
-from ._logging import MessageHub
-from ._loops import (
-    EpochBasedTrainLoop,
-    EvalContext,
-    IterBasedTrainLoop,
-    TestLoop,
-    TrainContext,
-    TrainState,
-    ValLoop,
-)
-from ._model import BaseModel
-from ._optim import OptimWrapper, build_optim_wrapper
-from ._random import Randomness, set_random_seed
 from ._registries import (
     DATA_SAMPLERS,
     DATASETS,
@@ -68,20 +46,34 @@ from ._registries import (
     ROOT,
     TRANSFORMS,
 )
-from ._runner import Runner
-from ._scheduler import (
-    ConstantLR,
-    CosineAnnealingLR,
-    ExponentialLR,
-    LinearLR,
-    MultiStepLR,
-    OneCycleLR,
-    ParamScheduler,
-    PolyLR,
-    StepLR,
-    build_param_schedulers,
+from .app import DEFAULT_HOOKS, Runner, TrainingContainer, build_hooks
+from .data import DefaultSampler, InfiniteSampler, build_dataloader, pseudo_collate, skip_batches
+from .dist import Randomness, set_random_seed
+from .engine import (
+    STAGES,
+    BaseRunner,
+    CheckpointError,
+    DispatchTable,
+    EpochBasedTrainLoop,
+    EvalContext,
+    Hook,
+    HookError,
+    HookSignatureError,
+    IterBasedTrainLoop,
+    MessageHub,
+    Priority,
+    RunnerView,
+    TestLoop,
+    TrainContext,
+    TrainState,
+    ValLoop,
+    call_stage,
+    find_latest_checkpoint,
+    get_priority,
+    load_checkpoint,
+    save_checkpoint,
 )
-from ._wrappers import DistributedModel
+from .evaluation import Accuracy, BaseMetric, Evaluator, build_evaluator
 from .hooks import (
     CheckpointHook,
     DistSamplerSeedHook,
@@ -89,6 +81,21 @@ from .hooks import (
     LoggerHook,
     ParamSchedulerHook,
     RuntimeInfoHook,
+)
+from .model import BaseModel, DistributedModel
+from .optim import (
+    ConstantLR,
+    CosineAnnealingLR,
+    ExponentialLR,
+    LinearLR,
+    MultiStepLR,
+    OneCycleLR,
+    OptimWrapper,
+    ParamScheduler,
+    PolyLR,
+    StepLR,
+    build_optim_wrapper,
+    build_param_schedulers,
 )
 
 __all__ = [
@@ -111,6 +118,7 @@ __all__ = [
     "Accuracy",
     "BaseMetric",
     "BaseModel",
+    "BaseRunner",
     "CheckpointError",
     "CheckpointHook",
     "ConstantLR",
@@ -141,6 +149,7 @@ __all__ = [
     "Priority",
     "Randomness",
     "Runner",
+    "RunnerView",
     "RuntimeInfoHook",
     "StepLR",
     "TestLoop",
@@ -153,6 +162,7 @@ __all__ = [
     "build_hooks",
     "build_optim_wrapper",
     "build_param_schedulers",
+    "call_stage",
     "find_latest_checkpoint",
     "get_priority",
     "load_checkpoint",

@@ -39,8 +39,7 @@ def config_error(
     """
     where = str(source) if source is not None else None
     config_path = dotted(path) if isinstance(path, tuple) else path
-    prefix = "".join(f"{part}: " for part in (where, config_path) if part)
-    return ConfigError(prefix + message, config_path=config_path or None, source=where)
+    return ConfigError(message, config_path=config_path or None, source=where, source_first=True)
 
 
 def iter_paths(value: Any, prefix: Path = ()) -> Iterator[Path]:

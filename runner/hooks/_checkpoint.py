@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._checkpoint import write_latest
-from .._dist import is_main_process
-from .._hook import DataBatch, Hook, Priority
-from .._loops import check_positive
 from .._registries import HOOKS
+from .._sections import check_positive
+from ..dist import is_main_process
+from ..engine import DataBatch, Hook, Priority, RunnerView, write_latest
 
 
 @HOOKS.register_module()
@@ -62,7 +61,7 @@ class CheckpointHook(Hook):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._kept = [str(path) for path in state.get("kept", [])]
 
-    def after_train_epoch(self, runner: Any) -> None:
+    def after_train_epoch(self, runner: RunnerView) -> None:
         if not self.by_epoch:
             return
         if self.every_n_epochs(runner, self.interval) or (
@@ -71,7 +70,7 @@ class CheckpointHook(Hook):
             self._save(runner, runner.epoch + 1)
 
     def after_train_iter(
-        self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
+        self, runner: RunnerView, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
         if self.by_epoch:
             return
@@ -80,7 +79,7 @@ class CheckpointHook(Hook):
         ):
             self._save(runner, runner.iter + 1)
 
-    def _save(self, runner: Any, count: int) -> None:
+    def _save(self, runner: RunnerView, count: int) -> None:
         out_dir = Path(self.out_dir) if self.out_dir is not None else runner.work_dir
         if out_dir is None or not is_main_process():
             return

@@ -7,11 +7,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from .._data import length_of
-from .._hook import DataBatch, Hook, Priority
-from .._logging import scalars
-from .._loops import check_positive
 from .._registries import HOOKS
+from .._sections import check_positive
+from ..data import length_of
+from ..engine import DataBatch, Hook, Priority, RunnerView, scalars
 
 
 @HOOKS.register_module()
@@ -38,15 +37,15 @@ class LoggerHook(Hook):
         self._length: int | None = None
         self._width = 1  # of the iteration count in an epoch, for aligned lines
 
-    def before_train(self, runner: Any) -> None:
+    def before_train(self, runner: RunnerView) -> None:
         self._by_epoch = bool(getattr(runner.train_loop, "by_epoch", True))
 
-    def before_train_epoch(self, runner: Any) -> None:
+    def before_train_epoch(self, runner: RunnerView) -> None:
         self._length = length_of(runner.train_dataloader)
         self._width = _width(self._length)
 
     def after_train_iter(
-        self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
+        self, runner: RunnerView, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
         # most iterations log nothing: decide with as little work as possible
         if self._by_epoch:
@@ -59,7 +58,7 @@ class LoggerHook(Hook):
         if logger.isEnabledFor(logging.INFO):  # a line nobody sees is not built
             logger.info(self._train_line(runner, batch_idx, outputs))
 
-    def _train_line(self, runner: Any, batch_idx: int, outputs: Any) -> str:
+    def _train_line(self, runner: RunnerView, batch_idx: int, outputs: Any) -> str:
         """The progress line: where, learning rates, ETA, times, and the logged values.
 
         The values are read (``.item()``, a device sync) only here, once per line.
@@ -89,17 +88,21 @@ class LoggerHook(Hook):
             parts.append(f"{name}: {value:.4f}")
         return "  ".join(parts)
 
-    def after_val_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
+    def after_val_epoch(
+        self, runner: RunnerView, metrics: Mapping[str, float] | None = None
+    ) -> None:
         where = f"Epoch(val) [{runner.epoch}]" if runner.max_epochs else "Epoch(val)"
         if not getattr(runner.train_loop, "by_epoch", True):
             where = f"Iter(val) [{runner.iter}]"
         self._log_metrics(runner, "val", where, metrics)
 
-    def after_test_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
+    def after_test_epoch(
+        self, runner: RunnerView, metrics: Mapping[str, float] | None = None
+    ) -> None:
         self._log_metrics(runner, "test", "Epoch(test)", metrics)
 
     def _log_metrics(
-        self, runner: Any, mode: str, where: str, metrics: Mapping[str, float] | None
+        self, runner: RunnerView, mode: str, where: str, metrics: Mapping[str, float] | None
     ) -> None:
         values = scalars(metrics)
         runner.message_hub.update_scalars(values, prefix=f"{mode}/")

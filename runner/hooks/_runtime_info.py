@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._hook import DataBatch, Hook, Priority
-from .._logging import scalars
 from .._registries import HOOKS
+from ..engine import DataBatch, Hook, Priority, RunnerView, scalars
 
 
 @HOOKS.register_module()
@@ -23,15 +22,17 @@ class RuntimeInfoHook(Hook):
 
     priority = Priority.VERY_HIGH
 
-    def before_train(self, runner: Any) -> None:
+    def before_train(self, runner: RunnerView) -> None:
         hub = runner.message_hub
         for key in ("epoch", "iter", "max_epochs", "max_iters"):
             hub.update_info(key, getattr(runner, key))
 
-    def before_train_epoch(self, runner: Any) -> None:
+    def before_train_epoch(self, runner: RunnerView) -> None:
         runner.message_hub.update_info("epoch", runner.epoch)
 
-    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: DataBatch = None) -> None:
+    def before_train_iter(
+        self, runner: RunnerView, batch_idx: int, data_batch: DataBatch = None
+    ) -> None:
         hub = runner.message_hub
         hub.update_info("iter", runner.iter)
         if runner.optim_wrapper is not None:
@@ -39,12 +40,16 @@ class RuntimeInfoHook(Hook):
                 hub.update_scalar(f"train/{name}", values[0])
 
     def after_train_iter(
-        self, runner: Any, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
+        self, runner: RunnerView, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
         runner.message_hub.update_scalars(scalars(outputs), prefix="train/")
 
-    def after_val_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
+    def after_val_epoch(
+        self, runner: RunnerView, metrics: Mapping[str, float] | None = None
+    ) -> None:
         runner.message_hub.update_scalars(dict(metrics or {}), prefix="val/")
 
-    def after_test_epoch(self, runner: Any, metrics: Mapping[str, float] | None = None) -> None:
+    def after_test_epoch(
+        self, runner: RunnerView, metrics: Mapping[str, float] | None = None
+    ) -> None:
         runner.message_hub.update_scalars(dict(metrics or {}), prefix="test/")

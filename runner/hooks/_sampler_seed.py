@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from .._data import set_epoch
-from .._hook import Hook, Priority
 from .._registries import HOOKS
+from ..data import set_epoch
+from ..engine import Hook, Priority, RunnerView
 
 
 @HOOKS.register_module()
@@ -16,5 +14,5 @@ class DistSamplerSeedHook(Hook):
 
     priority = Priority.NORMAL
 
-    def before_train_epoch(self, runner: Any) -> None:
+    def before_train_epoch(self, runner: RunnerView) -> None:
         set_epoch(runner.train_dataloader, runner.epoch)

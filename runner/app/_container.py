@@ -1,0 +1,177 @@
+"""TrainingContainer: the dependency-injection container that wires a training run.
+
+Config values enter through ``config`` (a ``providers.Configuration``), each component is a
+provider, and the ``runner`` provider receives them all. Anything can be overridden before
+the runner is asked for::
+
+    app = TrainingContainer.from_cfg(Config.fromfile("cnn.yaml"))
+    app.config.optim_wrapper.optimizer.lr.override(0.01)   # a value
+    app.model.override(providers.Object(my_model))           # a component
+    app.runner().train()
+
+Components refer to each other by name through the container itself (``__self__``), so a
+subclass that redefines ``model`` changes what the optimizer wrapper and the runner receive::
+
+    class MyApp(TrainingContainer):
+        model = providers.Singleton(MyNet, width=TrainingContainer.config.model.width)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from dependency_injector import containers, providers
+
+from container import Config, RegwireError
+from providers import copy_plain
+
+from ..data import build_dataloader
+from ..dist import init_dist
+from ..engine import BaseRunner
+from ..evaluation import build_evaluator
+from ..optim import build_optim_wrapper, build_param_schedulers
+from ._sections import (
+    build_eval_loop,
+    build_hooks,
+    build_model,
+    build_train_loop,
+    epoch_length,
+    locate,
+    log_level_setting,
+    resume_flag,
+    set_up,
+    wrap_seeded_model,
+)
+
+
+class Runner(BaseRunner):
+    """Trains, validates and tests a model: :class:`~runner.engine.BaseRunner`, built from a
+    config by :meth:`from_cfg` (MMEngine's entry point).
+
+    ``Runner(model, work_dir=..., train_dataloader=..., ...)`` takes built objects, as
+    :class:`~runner.engine.BaseRunner` does.
+    """
+
+    @classmethod
+    def from_cfg(cls, cfg: Mapping[str, Any] | Config) -> Runner:
+        """Build a runner from a whole config through :class:`TrainingContainer`.
+
+        Errors name the config path and, for a :class:`~container.config.Config`, the file
+        and line of the value.
+
+        Raises:
+            RegwireError: The config is wrong.
+        """
+        try:
+            app = TrainingContainer.from_cfg(cfg)
+            app.runner.set_provides(cls)  # this container's copy: a subclass builds itself
+            runner: Runner = app.runner()
+            return runner
+        except RegwireError as exc:
+            locate(exc, cfg)
+            raise
+
+
+def _dataloader(config: Any, container: Any, section: str) -> Any:
+    """The provider of the ``section`` dataloader, seeded with the run's seed (after the
+    ``randomness`` provider ran)."""
+    seed = container.provided.randomness.call().provided.seed
+    return providers.Singleton(build_dataloader, getattr(config, section), seed, section)
+
+
+if TYPE_CHECKING:  # the stubs do not declare the metaclass
+    _ContainerMeta = type
+else:
+    _ContainerMeta = type(containers.DeclarativeContainer)
+
+
+class _SharedSelf(_ContainerMeta):
+    """Gives a subclass its base's ``Self`` provider, so that references through
+    ``__self__`` resolve on the subclass's instance and see its redefined providers."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], attributes: dict[str, Any]) -> Any:
+        if "__self__" not in attributes:
+            for base in bases:
+                inherited = getattr(base, "__self__", None)
+                if isinstance(inherited, providers.Self):
+                    attributes["__self__"] = inherited
+                    break
+        return super().__new__(mcs, name, bases, attributes)
+
+
+class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
+    """Wires model, data, optimizer wrapper, schedulers, evaluators, loops and hooks from
+    ``config`` and provides the :class:`~runner.Runner`.
+
+    Every component is a ``Singleton`` within one container instance (the optimizer wrapper
+    and the runner get the same model); make a new instance for a new run. Build one with
+    :meth:`from_cfg`.
+    """
+
+    __self__ = providers.Self()
+    config = providers.Configuration()
+
+    distributed = providers.Singleton(init_dist, config.launcher, config.env_cfg)
+    randomness = providers.Singleton(
+        set_up, config.custom_imports, config.randomness, __self__.provided.distributed.call()
+    )
+    model = providers.Singleton(build_model, config.model, __self__.provided.randomness.call())
+    train_dataloader = _dataloader(config, __self__, "train_dataloader")
+    val_dataloader = _dataloader(config, __self__, "val_dataloader")
+    test_dataloader = _dataloader(config, __self__, "test_dataloader")
+    optim_wrapper = providers.Singleton(
+        build_optim_wrapper, __self__.provided.model.call(), config.optim_wrapper
+    )
+    param_schedulers = providers.Singleton(
+        build_param_schedulers,
+        __self__.provided.optim_wrapper.call(),
+        config.param_scheduler,
+        epoch_length=providers.Callable(
+            epoch_length,
+            __self__.provided.train_dataloader,  # the provider: called lazily
+        ),
+    )
+    val_evaluator = providers.Singleton(build_evaluator, config.val_evaluator, "val_evaluator")
+    test_evaluator = providers.Singleton(build_evaluator, config.test_evaluator, "test_evaluator")
+    train_loop = providers.Singleton(build_train_loop, config.train_cfg)
+    val_loop = providers.Singleton(build_eval_loop, config.val_cfg, "val_cfg")
+    test_loop = providers.Singleton(build_eval_loop, config.test_cfg, "test_cfg")
+    hooks = providers.Singleton(build_hooks, config.default_hooks, config.custom_hooks)
+
+    wrapped_model = providers.Singleton(
+        wrap_seeded_model,
+        __self__.provided.randomness.call(),  # first: seeded before any model is built
+        __self__.provided.model.call(),
+        __self__.provided.distributed.call(),
+    )
+
+    runner = providers.Singleton(
+        Runner,
+        __self__.provided.wrapped_model.call(),
+        work_dir=config.work_dir,
+        train_dataloader=__self__.provided.train_dataloader.call(),
+        val_dataloader=__self__.provided.val_dataloader.call(),
+        test_dataloader=__self__.provided.test_dataloader.call(),
+        train_loop=__self__.provided.train_loop.call(),
+        val_loop=__self__.provided.val_loop.call(),
+        test_loop=__self__.provided.test_loop.call(),
+        optim_wrapper=__self__.provided.optim_wrapper.call(),
+        param_schedulers=__self__.provided.param_schedulers.call(),
+        val_evaluator=__self__.provided.val_evaluator.call(),
+        test_evaluator=__self__.provided.test_evaluator.call(),
+        hooks=__self__.provided.hooks.call(),
+        randomness=__self__.provided.randomness.call(),
+        load_from=config.load_from,
+        resume=providers.Callable(resume_flag, config.resume),
+        cfg=config,
+        log_level=providers.Callable(log_level_setting, config.log_level),
+    )
+
+    @classmethod
+    def from_cfg(cls, cfg: Mapping[str, Any] | Config) -> Any:
+        """Return a container whose ``config`` holds ``cfg`` (a Config or a plain mapping)."""
+        values = cfg.to_dict() if isinstance(cfg, Config) else copy_plain(cfg)
+        app = cls()
+        app.config.from_dict(values)
+        return app

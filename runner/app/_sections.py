@@ -1,0 +1,237 @@
+"""Config-section builders of the training app: each turns one section of a whole config into
+what the engine takes (hooks, loops, the model, the seeding), naming errors by config path.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from container import ConfigError, RegwireError, did_you_mean
+from container.config import import_custom_modules
+from providers import PATH, with_section
+
+from .._registries import HOOKS, LOOPS, MODELS
+from .._sections import build_at, mapping_section
+from ..data import length_of
+from ..dist import Randomness, set_random_seed
+from ..engine import HookSignatureError, check_hook, get_priority
+from ..engine._logging import log_level
+from ..model import wrap_model
+
+DEFAULT_HOOKS: Mapping[str, Mapping[str, Any]] = {
+    "timer": {"type": "IterTimerHook"},
+    "sampler_seed": {"type": "DistSamplerSeedHook"},
+    "logger": {"type": "LoggerHook", "interval": 10},
+    "param_scheduler": {"type": "ParamSchedulerHook"},
+    "checkpoint": {"type": "CheckpointHook", "interval": 1},
+}
+"""The hooks every run gets unless ``default_hooks`` replaces (a dict) or removes (null) them."""
+
+RANDOMNESS_KEYS = tuple(inspect.signature(set_random_seed).parameters)
+"""The keys of ``randomness``: the arguments of :func:`set_random_seed`."""
+
+
+def set_up(
+    custom_imports: Mapping[str, Any] | None,
+    randomness: Mapping[str, Any] | None,
+    distributed: bool = False,
+) -> Randomness:
+    """Import ``custom_imports`` and seed everything; everything else is built after this.
+
+    ``distributed`` is only there to join the process group first (ranks seed differently
+    with ``diff_rank_seed``).
+
+    Raises:
+        ConfigError: A module cannot be imported (unless ``allow_failed_imports``), or
+            ``randomness`` has an unknown key.
+    """
+    if custom_imports is not None:
+        custom_imports = mapping_section(
+            custom_imports, "custom_imports", "a mapping such as {imports: [my.module]}"
+        )
+        import_custom_modules({"custom_imports": custom_imports})  # what Config.fromfile does
+    options = dict(
+        mapping_section(randomness, "randomness", "a mapping such as {seed: 0}")
+        if randomness is not None
+        else {}
+    )
+    unknown = set(options).difference(RANDOMNESS_KEYS)
+    if unknown:
+        key = sorted(unknown)[0]
+        raise ConfigError(
+            f"{PATH} is not an option{did_you_mean(key, RANDOMNESS_KEYS)} "
+            f"({', '.join(RANDOMNESS_KEYS)})",
+            config_path=f"randomness.{key}",
+        )
+    return set_random_seed(**options)
+
+
+def log_level_setting(value: Any) -> int:
+    """The ``log_level`` value as a ``logging`` level (null is ``INFO``).
+
+    Raises:
+        ConfigError: Not a level name or a non-negative int (suggesting the nearest name).
+    """
+    try:
+        return log_level(value if value is not None else "INFO")
+    except ValueError as exc:
+        raise ConfigError(str(exc), config_path="log_level") from None
+
+
+def resume_flag(value: Any) -> bool:
+    """The ``resume`` value as a bool (null is false).
+
+    Raises:
+        ConfigError: ``resume`` is not a bool (the string ``"false"`` is not false).
+    """
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ConfigError(
+            f"{PATH} must be true or false, got {value!r} (a {type(value).__name__})",
+            config_path="resume",
+        )
+    return value
+
+
+def build_model(cfg: Mapping[str, Any] | None, randomness: Randomness) -> Any:
+    """Build ``model`` (after seeding: ``randomness`` is only there to order the two)."""
+    if cfg is None:
+        raise ConfigError(f"the config has no {PATH}", config_path="model")
+    return build_at(MODELS, cfg, "model")
+
+
+def epoch_length(train_dataloader: Callable[[], Any]) -> Callable[[], int | None]:
+    """A function that builds the training data (by calling its provider) and returns its
+    length: :func:`build_param_schedulers` calls it only for ``convert_to_iter_based``."""
+    return lambda: length_of(train_dataloader())
+
+
+def build_hooks(
+    default_hooks: Mapping[str, Any] | None = None, custom_hooks: Sequence[Any] | None = None
+) -> list[Any]:
+    """Build the run's hooks: the defaults as ``default_hooks`` changes them, then the custom.
+
+    An entry of ``default_hooks`` replaces the default of its name, keeping its place
+    (a mapping without ``type`` updates the default's arguments instead); ``null`` removes
+    it; a new name adds a hook. ``custom_hooks`` follow in list order. Every entry may carry
+    ``priority`` (a :class:`Priority` name or an int), which replaces the hook's own.
+
+    Raises:
+        ConfigError: A section has the wrong shape or a priority is invalid.
+        RegwireError: A hook cannot be built, or its methods do not fit their stages (the
+            config path names the entry).
+    """
+    if default_hooks is not None and not isinstance(default_hooks, Mapping):
+        raise ConfigError(
+            f"{PATH} must be a mapping of names to hooks, got {default_hooks!r}",
+            config_path="default_hooks",
+        )
+    if custom_hooks is not None and not isinstance(custom_hooks, list | tuple):
+        raise ConfigError(
+            f"{PATH} must be a list of hooks, got {custom_hooks!r}",
+            config_path="custom_hooks",
+        )
+    entries: dict[str, Any] = dict(DEFAULT_HOOKS)
+    for name, entry in (default_hooks or {}).items():
+        if entry is None:
+            entries.pop(name, None)
+        elif isinstance(entry, Mapping) and "type" not in entry and name in DEFAULT_HOOKS:
+            entries[name] = {**DEFAULT_HOOKS[name], **entry}
+        else:
+            entries[name] = entry
+    located = [(f"default_hooks.{name}", entry) for name, entry in entries.items()]
+    located += [(f"custom_hooks.{i}", entry) for i, entry in enumerate(custom_hooks or ())]
+    return [_build_hook(entry, path) for path, entry in located]
+
+
+def _build_hook(entry: Any, path: str) -> Any:
+    if not isinstance(entry, Mapping):
+        if isinstance(entry, str | int | float | list | tuple):
+            raise ConfigError(
+                f"{PATH} must be a hook config ({{type: ...}}) or null, got {entry!r}",
+                config_path=path,
+            )
+        hook = entry  # a ready hook object (Python configs)
+    else:
+        options = dict(entry)
+        priority = options.pop("priority", None)
+        hook = build_at(HOOKS, options, path)
+        if priority is not None:
+            try:
+                hook.priority = get_priority(priority)
+            except ValueError as exc:
+                raise ConfigError(str(exc), config_path=f"{path}.priority") from None
+    try:
+        check_hook(type(hook).__name__, hook)  # now, so that the error names the config path
+    except HookSignatureError as exc:
+        raise with_section(exc, path) from exc.__cause__
+    return hook
+
+
+def wrap_seeded_model(randomness: Randomness, model: Any, distributed: bool) -> Any:
+    """:func:`wrap_model`, with ``randomness`` (the seeding) set up before ``model`` is built.
+
+    The runner asks for the wrapped model first, so a subclass that redefines ``model``
+    without depending on ``randomness`` still gets weights from the run's seed.
+    """
+    return wrap_model(model, distributed)
+
+
+def build_train_loop(cfg: Mapping[str, Any] | None) -> Any:
+    """Build the train loop from ``train_cfg``: ``type``, or ``by_epoch`` (default true).
+
+    Returns:
+        The loop, or None for None.
+
+    Raises:
+        ConfigError: Both ``type`` and ``by_epoch`` are given, or an argument is wrong.
+    """
+    if cfg is None:
+        return None
+    cfg = dict(
+        mapping_section(cfg, "train_cfg", "a mapping such as {by_epoch: true, max_epochs: 10}")
+    )
+    if "type" in cfg:
+        if "by_epoch" in cfg:
+            raise ConfigError(
+                f"{PATH} gives both 'type' and 'by_epoch'; keep one",
+                config_path="train_cfg",
+            )
+        return _build("train_cfg", cfg)
+    by_epoch = cfg.pop("by_epoch", True)
+    cfg["type"] = "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop"
+    return _build("train_cfg", cfg)
+
+
+def build_eval_loop(cfg: Mapping[str, Any] | None, section: str) -> Any:
+    """Build ``val_cfg`` or ``test_cfg`` (an empty mapping gives the default loop)."""
+    if cfg is None:
+        return None
+    cfg = dict(mapping_section(cfg, section, "a mapping (an empty one gives the default loop)"))
+    cfg.setdefault("type", "ValLoop" if section == "val_cfg" else "TestLoop")
+    return _build(section, cfg)
+
+
+def _build(section: str, cfg: dict[str, Any]) -> Any:
+    return build_at(LOOPS, cfg, section)
+
+
+def locate(exc: RegwireError, cfg: Any) -> RegwireError:
+    """Fill in ``exc.source`` (``file:line``) from ``cfg.source_of`` when it is unknown."""
+    source_of = getattr(cfg, "source_of", None)
+    if exc.source is not None or exc.config_path is None or not callable(source_of):
+        return exc
+    path = exc.config_path
+    while path:
+        try:
+            found = source_of(path)
+        except (RegwireError, KeyError, ValueError, TypeError):
+            found = None
+        if found is not None:
+            exc.source = str(found)
+            break
+        path = path.rpartition(".")[0]
+    return exc

@@ -1,0 +1,193 @@
+"""The ``regwire`` command line: train, test, print-config, list.
+
+::
+
+    regwire train CONFIG [--work-dir DIR] [--resume [CKPT]] [--cfg-options k=v ...] [--debug]
+                         [--launcher {none,pytorch}]
+    regwire test CONFIG --checkpoint CKPT [--work-dir DIR] [--cfg-options k=v ...]
+    regwire print-config CONFIG [--cfg-options k=v ...]
+    regwire list [REGISTRY]
+
+Like ``python -m``, the command puts the current directory first on ``sys.path``, so a config's
+``custom_imports: {imports: [examples.digits.model]}`` finds modules of the project it is run
+from. For several processes, start it with torchrun:
+``torchrun --nproc-per-node 2 -m runner train CONFIG --launcher pytorch``.
+
+A mistake in a config prints one message (with the config path and ``file:line``) to
+stderr and exits with status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from container import Config, RegistryError, RegwireError, did_you_mean
+
+from .._registries import REGISTRIES
+from ..dist import shutdown_dist
+from ..engine import LOGGER_NAME, HookError
+from ._container import Runner
+
+EXIT_CONFIG_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="regwire", description="Train, test and inspect runs described by config files."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_config(name: str, help_text: str) -> argparse.ArgumentParser:
+        command = commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument("config", help="the config file (.yaml, .yml, .json or .py)")
+        command.add_argument(
+            "--cfg-options",
+            nargs="+",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override config values: a.b=1, +new.key=2 (add), ~key (delete); "
+            "unknown keys are rejected",
+        )
+        command.add_argument("--debug", action="store_true", help="show tracebacks")
+        if name in ("train", "test"):
+            command.add_argument(
+                "--launcher",
+                choices=["none", "pytorch"],
+                default=None,
+                help="pytorch: join the process group torchrun started (one process per GPU)",
+            )
+        return command
+
+    train = with_config("train", "train a model")
+    train.add_argument("--work-dir", help="where checkpoints and logs go")
+    train.add_argument(
+        "--resume",
+        nargs="?",
+        const="auto",
+        metavar="CKPT",
+        help="resume from CKPT, or from the newest checkpoint in the work directory",
+    )
+    test = with_config("test", "evaluate a checkpoint on the test data")
+    test.add_argument("--checkpoint", required=True, help="the checkpoint to test")
+    test.add_argument("--work-dir", help="where logs go")
+    with_config("print-config", "print the config after inheritance and overrides")
+    listing = commands.add_parser("list", help="list the registries or one registry's names")
+    listing.add_argument("registry", nargs="?", help="a registry name (model, hook, ...)")
+    listing.add_argument("--debug", action="store_true", help="show tracebacks")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    cwd = str(Path.cwd())
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        return int(_COMMANDS[args.command](args))
+    except HookError:
+        raise  # a hook's own code failed: its traceback is what helps
+    except RegwireError as exc:
+        if args.debug:
+            raise
+        print(f"regwire: error: {exc}", file=sys.stderr)
+        for note in getattr(exc, "__notes__", ()):  # the hook that raised it, if one did
+            print(f"  {note}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    except KeyboardInterrupt:
+        print("regwire: interrupted", file=sys.stderr)
+        return 130
+
+
+def _load(args: argparse.Namespace) -> Config:
+    return Config.fromfile(args.config, cfg_options=list(args.cfg_options))
+
+
+def _set_work_dir(cfg: Config, args: argparse.Namespace) -> None:
+    if args.launcher is not None:
+        cfg["launcher"] = args.launcher
+    if args.work_dir is not None:
+        cfg["work_dir"] = args.work_dir
+    elif cfg.get("work_dir") is None:
+        cfg["work_dir"] = str(Path("work_dirs") / Path(args.config).stem)
+
+
+@contextmanager
+def _console_log() -> Iterator[None]:
+    """Send the runs' log records to stdout while a command runs."""
+    logger = logging.getLogger(LOGGER_NAME)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s - %(message)s", "%H:%M:%S"))
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+def _train(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    _set_work_dir(cfg, args)
+    if args.resume is not None:
+        cfg["resume"] = True
+        cfg["load_from"] = None if args.resume == "auto" else args.resume
+    with _console_log():
+        try:
+            Runner.from_cfg(cfg).train()
+        finally:
+            shutdown_dist()
+    return 0
+
+
+def _test(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    _set_work_dir(cfg, args)
+    cfg["load_from"] = args.checkpoint
+    cfg["resume"] = False
+    with _console_log():
+        try:
+            Runner.from_cfg(cfg).test()
+        finally:
+            shutdown_dist()
+    return 0
+
+
+def _print_config(args: argparse.Namespace) -> int:
+    print(_load(args).pretty_text)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.registry is None:
+        for name, registry in REGISTRIES.items():
+            print(f"{name} ({len(registry)}): {', '.join(sorted(registry))}")
+        return 0
+    chosen = REGISTRIES.get(args.registry)
+    if chosen is None:
+        raise RegistryError(
+            f"no registry {args.registry!r}{did_you_mean(args.registry, REGISTRIES)} "
+            f"(registries: {', '.join(REGISTRIES)})"
+        )
+    print(repr(chosen))
+    return 0
+
+
+_COMMANDS: dict[str, Any] = {
+    "train": _train,
+    "test": _test,
+    "print-config": _print_config,
+    "list": _list,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

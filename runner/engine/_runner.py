@@ -1,0 +1,409 @@
+"""BaseRunner: drives ready-built components through training, validation and testing.
+
+It receives built objects and never builds any: building them from a config is the app's job
+(:class:`runner.TrainingContainer`, and :class:`runner.Runner`, which adds ``from_cfg`` to this
+class), as detectron2's ``SimpleTrainer`` leaves building to ``DefaultTrainer``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from container import ConfigError
+from providers import PATH
+
+from ..dist import Randomness, dist_info, is_main_process
+from ..optim import OptimWrapper
+from . import _checkpoint as ckpt
+from ._dispatch import UNSET, DispatchTable, Stage, call_stage, unknown_stage
+from ._logging import MessageHub, close_handler, dump_config, make_log_dir, make_logger
+from ._logging import log_level as parse_log_level
+from ._loops import (
+    EvalContext,
+    EvalLoop,
+    Metrics,
+    TestLoop,
+    TrainContext,
+    TrainLoop,
+    TrainState,
+    ValLoop,
+)
+
+_run_ids = itertools.count()
+
+
+class BaseRunner:
+    """Trains, validates and tests a model with injected components and hooks.
+
+    Args:
+        model: The model; its ``train_step``/``val_step``/``test_step`` are called.
+        work_dir: Where checkpoints go, and logs and the config under
+            ``work_dir/<timestamp>/``. None writes nothing.
+        train_dataloader: The training data.
+        val_dataloader: The validation data.
+        test_dataloader: The test data.
+        train_loop: An ``EpochBasedTrainLoop`` or ``IterBasedTrainLoop``.
+        val_loop: Defaults to a ``ValLoop`` when there are validation data and an evaluator.
+        test_loop: Defaults to a ``TestLoop`` when there are test data and an evaluator.
+        optim_wrapper: Updates the parameters in ``train_step``.
+        param_schedulers: Stepped by the ``ParamSchedulerHook``.
+        val_evaluator: Computes the validation metrics.
+        test_evaluator: Computes the test metrics.
+        hooks: Hooks, ordered stably by their ``priority``.
+        randomness: How the run was seeded (:func:`runner.set_random_seed`), to record it.
+        load_from: A checkpoint to load before running.
+        resume: Resume training from ``load_from``, or from the newest checkpoint in
+            ``work_dir`` when ``load_from`` is None.
+        cfg: The config the run was built from, dumped into the log directory.
+        log_level: The level of the run's logger (MMEngine's ``log_level``): ``"INFO"``
+            logs progress lines, ``"WARNING"`` only problems.
+
+    Raises:
+        ConfigError: Validation or test data come without their evaluator, or the reverse.
+        HookSignatureError: A hook's stage method does not fit its stage.
+        ValueError: ``log_level`` is not a level.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        *,
+        work_dir: str | os.PathLike[str] | None = None,
+        train_dataloader: Any = None,
+        val_dataloader: Any = None,
+        test_dataloader: Any = None,
+        train_loop: TrainLoop | None = None,
+        val_loop: EvalLoop | None = None,
+        test_loop: EvalLoop | None = None,
+        optim_wrapper: OptimWrapper | None = None,
+        param_schedulers: Sequence[Any] = (),
+        val_evaluator: Any = None,
+        test_evaluator: Any = None,
+        hooks: Sequence[object] = (),
+        randomness: Randomness | None = None,
+        load_from: str | os.PathLike[str] | None = None,
+        resume: bool = False,
+        cfg: Mapping[str, Any] | None = None,
+        log_level: int | str = "INFO",
+    ) -> None:
+        level = parse_log_level(log_level)  # before anything is made
+        self.model = model
+        self.train_dataloader = train_dataloader
+        self.val_dataloader = val_dataloader
+        self.test_dataloader = test_dataloader
+        self.train_loop = train_loop
+        self.val_loop = _eval_loop(val_loop, val_dataloader, val_evaluator, "val", ValLoop)
+        self.test_loop = _eval_loop(test_loop, test_dataloader, test_evaluator, "test", TestLoop)
+        self.optim_wrapper = optim_wrapper
+        self.param_schedulers = list(param_schedulers)
+        self.val_evaluator = val_evaluator
+        self.test_evaluator = test_evaluator
+        self.randomness = randomness
+        self.load_from = load_from
+        self.resume_requested = resume
+        self.cfg = cfg
+        self._given_hooks = list(hooks)  # in registration order, which names them
+        self._set_hooks()  # first: a hook that does not fit fails before files are made
+        self.state = TrainState()
+        self.message_hub = MessageHub()
+        self.timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
+        self.work_dir = Path(work_dir).resolve() if work_dir is not None else None
+        self.log_dir = (
+            make_log_dir(self.work_dir, self.timestamp)
+            if self.work_dir is not None and is_main_process()
+            else None
+        )
+        log_file = self.log_dir / f"{self.timestamp}.log" if self.log_dir else None
+        self.logger, self._log_handler = make_logger(f"run{next(_run_ids)}", log_file, level)
+        if self._log_handler is not None:
+            weakref.finalize(self, close_handler, self.logger, self._log_handler)
+        if randomness is not None:
+            self.logger.info(
+                "seed: %d (deterministic: %s)", randomness.seed, randomness.deterministic
+            )
+        self.logger.info("hooks by stage:\n%s", self._table.format())
+        if self.log_dir is not None and cfg is not None:
+            dump_config(cfg, self.log_dir)
+
+    # -- what hooks read --------------------------------------------------------------------
+
+    @property
+    def hooks(self) -> list[object]:
+        """The hooks in the order they run (by priority, stably)."""
+        return list(self._table.hooks)
+
+    @property
+    def hook_names(self) -> dict[str, object]:
+        """The hooks by the names their checkpoint state is saved under."""
+        return dict(zip(self._table.names, self._table.hooks, strict=True))
+
+    @property
+    def epoch(self) -> int:
+        return self.state.epoch
+
+    @property
+    def iter(self) -> int:
+        return self.state.iter
+
+    @property
+    def inner_iter(self) -> int:
+        return self.state.inner_iter
+
+    @property
+    def max_epochs(self) -> int:
+        return self.state.max_epochs
+
+    @property
+    def max_iters(self) -> int:
+        return self.state.max_iters
+
+    @property
+    def rank(self) -> int:
+        """This process's rank (0 without torch.distributed)."""
+        return dist_info()[0]
+
+    @property
+    def world_size(self) -> int:
+        """The number of processes (1 without torch.distributed)."""
+        return dist_info()[1]
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+    @property
+    def seed(self) -> int | None:
+        return None if self.randomness is None else self.randomness.seed
+
+    # -- hooks ------------------------------------------------------------------------------
+
+    def call_hook(
+        self,
+        fn_name: str,
+        /,
+        *,
+        batch_idx: Any = UNSET,
+        data_batch: Any = None,
+        outputs: Any = None,
+        metrics: Any = None,
+        checkpoint: Any = UNSET,
+    ) -> None:
+        """Call ``fn_name`` on every hook that implements it, in priority order.
+
+        Takes the stage's arguments by name, as MMEngine's ``call_hook(fn_name, **kwargs)``
+        does: ``batch_idx`` and ``data_batch`` (and ``outputs`` after an iteration),
+        ``metrics`` or ``checkpoint``.
+
+        Raises:
+            ValueError: ``fn_name`` is not a stage.
+            TypeError: The arguments are not those the stage passes.
+            HookError: A hook raised (naming the hook and the stage).
+        """
+        try:
+            stage = self._stages[fn_name]
+        except KeyError:
+            raise unknown_stage(fn_name) from None
+        call_stage(stage, self, batch_idx, data_batch, outputs, metrics, checkpoint)
+
+    def register_hook(self, hook: object, priority: int | str | None = None) -> None:
+        """Add a hook (rebuilding the dispatch tables); ``priority`` replaces its own."""
+        if priority is not None:
+            setattr(hook, "priority", priority)  # noqa: B010  (any object can be a hook)
+        self._given_hooks.append(hook)
+        self._set_hooks()
+
+    def _set_hooks(self) -> None:
+        """Make the dispatch tables (hooks are named in the order they were registered)."""
+        self._table = DispatchTable.from_hooks(self._given_hooks)
+        self._stages: Mapping[str, Stage] = self._table.callers
+
+    # -- running ----------------------------------------------------------------------------
+
+    def train(self) -> nn.Module:
+        """Train (after loading or resuming a checkpoint if asked); return the model.
+
+        Raises:
+            ConfigError: There is no train loop, training data or optimizer wrapper.
+        """
+        loop, dataloader, optim_wrapper = self.train_loop, self.train_dataloader, self.optim_wrapper
+        if loop is None:
+            raise ConfigError(f"cannot train without {PATH}", config_path="train_cfg")
+        for key, value in (("train_dataloader", dataloader), ("optim_wrapper", optim_wrapper)):
+            if value is None:
+                raise ConfigError(f"cannot train without {PATH}", config_path=key)
+        with self._run():
+            self._load_or_resume()
+            validate = self._validate if self.val_loop is not None else None
+            context = TrainContext(
+                self.model, dataloader, optim_wrapper, self.state, self.call_hook, validate
+            )
+            return loop.run(context)
+
+    def val(self) -> Metrics:
+        """Validate once (after loading ``load_from``); return the metrics."""
+        if self.val_loop is None:
+            raise ConfigError(f"cannot validate without {PATH}", config_path="val_dataloader")
+        with self._run():
+            self._load_or_resume()
+            return self._validate()
+
+    def test(self) -> Metrics:
+        """Test once (after loading ``load_from``); return the metrics."""
+        loop = self.test_loop
+        if loop is None:
+            raise ConfigError(f"cannot test without {PATH}", config_path="test_dataloader")
+        with self._run():
+            self._load_or_resume()
+            return loop.run(
+                EvalContext(self.model, self.test_dataloader, self.test_evaluator, self.call_hook)
+            )
+
+    def _validate(self) -> Metrics:
+        loop = self.val_loop
+        if loop is None:
+            raise ConfigError(f"cannot validate without {PATH}", config_path="val_dataloader")
+        return loop.run(
+            EvalContext(self.model, self.val_dataloader, self.val_evaluator, self.call_hook)
+        )
+
+    @contextmanager
+    def _run(self) -> Any:
+        self.call_hook("before_run")
+        try:
+            yield
+        finally:
+            try:
+                self.call_hook("after_run")
+            finally:
+                if self._log_handler is not None:
+                    self._log_handler.close()  # reopened by the next record
+
+    # -- checkpoints ------------------------------------------------------------------------
+
+    def _load_or_resume(self) -> None:
+        if self.resume_requested:
+            path = self.load_from
+            if path is None and self.work_dir is not None:
+                path = ckpt.find_latest_checkpoint(self.work_dir)
+            if path is None:
+                self.logger.info("no checkpoint to resume from; training from scratch")
+            else:
+                self.resume(path)
+            self.resume_requested = False
+        elif self.load_from is not None:
+            self.load_checkpoint(self.load_from)
+        self.load_from = None  # done: a second run does not load it again
+
+    def save_checkpoint(
+        self,
+        out_dir: str | os.PathLike[str],
+        filename: str,
+        *,
+        save_optimizer: bool = True,
+        save_param_scheduler: bool = True,
+        meta: Mapping[str, Any] | None = None,
+        by_epoch: bool = True,
+    ) -> Path:
+        """Write a checkpoint of the run to ``out_dir/filename`` (atomically).
+
+        Args:
+            out_dir: The directory.
+            filename: The file name (``epoch_3.pth``).
+            save_optimizer: Include the optimizer state.
+            save_param_scheduler: Include the parameter schedulers' states.
+            meta: More values for ``checkpoint["meta"]`` (plain Python only).
+            by_epoch: Called at the end of an epoch (True) or of an iteration (False); it
+                decides the counters recorded, so that resuming continues after that point.
+
+        Returns:
+            The path written.
+        """
+        checkpoint = ckpt.gather_state(
+            model=self.model,
+            optim_wrapper=self.optim_wrapper if save_optimizer else None,
+            param_schedulers=self.param_schedulers if save_param_scheduler else (),
+            hooks=self.hook_names,
+            sampler=getattr(self.train_dataloader, "sampler", None),
+        )
+        checkpoint["meta"] = ckpt.run_meta(self.state.resume_point(by_epoch), self.seed, meta)
+        self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
+        return ckpt.save_checkpoint(checkpoint, Path(out_dir) / filename)
+
+    def load_checkpoint(
+        self,
+        filename: str | os.PathLike[str],
+        map_location: str | torch.device = "cpu",
+        strict: bool = False,
+    ) -> dict[str, Any]:
+        """Load the model weights of a checkpoint; return the checkpoint.
+
+        Raises:
+            CheckpointError: The file is missing or cannot be loaded with weights_only.
+        """
+        checkpoint = ckpt.load_checkpoint(filename, map_location, config_path="load_from")
+        result = ckpt.unwrap(self.model).load_state_dict(checkpoint["state_dict"], strict=strict)
+        if result.missing_keys or result.unexpected_keys:
+            self.logger.warning(
+                "loaded %s with missing keys %s and unexpected keys %s",
+                filename,
+                result.missing_keys,
+                result.unexpected_keys,
+            )
+        self.logger.info("loaded checkpoint %s", filename)
+        self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
+        return checkpoint
+
+    def resume(self, filename: str | os.PathLike[str]) -> dict[str, Any]:
+        """Restore weights, optimizer, schedulers, counters and hook states; return them."""
+        checkpoint = ckpt.load_checkpoint(filename, "cpu", config_path="resume")
+        ckpt.restore_state(
+            checkpoint,
+            model=self.model,
+            optim_wrapper=self.optim_wrapper,
+            param_schedulers=self.param_schedulers,
+            hooks=self.hook_names,
+            sampler=getattr(self.train_dataloader, "sampler", None),
+        )
+        meta = checkpoint.get("meta", {})
+        self.state.load_state_dict(meta)
+        seed = meta.get("seed")
+        if seed is not None and self.seed is not None and seed != self.seed:
+            self.logger.warning(
+                "the checkpoint was trained with seed %s, this run uses %s", seed, self.seed
+            )
+        self.logger.info(
+            "resumed from %s at epoch %d, iter %d", filename, self.state.epoch, self.state.iter
+        )
+        self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
+        return checkpoint
+
+
+def _eval_loop(
+    loop: EvalLoop | None, dataloader: Any, evaluator: Any, mode: str, default: type[EvalLoop]
+) -> EvalLoop | None:
+    given = {f"{mode}_dataloader": dataloader, f"{mode}_evaluator": evaluator}
+    missing = [key for key, value in given.items() if value is None]
+    if len(missing) == 1:
+        present = next(key for key in given if key not in missing)
+        raise ConfigError(
+            f"{present!r} is given but {PATH} is not; give both or neither",
+            config_path=missing[0],
+        )
+    if missing:
+        if loop is not None:
+            raise ConfigError(
+                f"{PATH} is given without '{mode}_dataloader' and '{mode}_evaluator'",
+                config_path=f"{mode}_cfg",
+            )
+        return None
+    return loop if loop is not None else default()

@@ -1,0 +1,120 @@
+"""The regwire command line, in process and as a subprocess."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runner.app.cli import main
+
+REPO = Path(__file__).resolve().parents[3]
+DIGITS = str(REPO / "examples" / "digits" / "cnn.yaml")
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+
+
+def test_list_all_and_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^hook \(\d+\): CheckpointHook, DistSamplerSeedHook", out, re.M)
+    assert main(["list", "loop"]) == 0
+    assert "IterBasedTrainLoop" in capsys.readouterr().out
+
+
+def test_unknown_registry_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", "hok"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("regwire: error: no registry 'hok'; did you mean 'hook'?")
+    assert "Traceback" not in err
+
+
+def test_config_error_exit_status_and_message(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["train", DIGITS, "--cfg-options", "model.type=DigitCNN"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "'model.type': 'DigitCNN' is not registered" in err
+    assert "did you mean 'DigitsCNN'?" in err
+    assert len(err.strip().splitlines()) <= 3
+
+
+def test_debug_shows_the_traceback() -> None:
+    with pytest.raises(Exception, match="DigitCNN"):
+        main(["train", DIGITS, "--debug", "--cfg-options", "model.type=DigitCNN"])
+
+
+def test_print_config_applies_overrides(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["print-config", DIGITS, "--cfg-options", "train_cfg.max_epochs=3"]) == 0
+    assert "max_epochs=3" in capsys.readouterr().out
+
+
+def test_script_exits_2_without_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("model:\n  type: Nope\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "runner", "train", str(bad)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "bad.yaml:2" in result.stderr
+
+
+def test_misspelt_argument_in_a_child_config_points_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    child = tmp_path / "child.yaml"
+    child.write_text(f"_base_: {DIGITS}\nmodel:\n  type: DigitsCNN\n  chanels: 8\n")
+    assert main(["train", str(child), "--work-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "regwire: error: 'model.chanels': 'DigitsCNN' (examples.digits.components.DigitsCNN) "
+        "takes no argument 'chanels'; did you mean 'channels'?"
+    )
+    assert f"[{child}:4]" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("no_determinism")
+def test_digits_train_resume_and_test(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    work = str(tmp_path / "work")
+    assert (
+        main(["train", DIGITS, "--work-dir", work, "--cfg-options", "train_cfg.max_epochs=2"]) == 0
+    )
+    assert (tmp_path / "work" / "epoch_2.pth").is_file()
+    capsys.readouterr()
+    args = ["--work-dir", work, "--resume", "--cfg-options", "train_cfg.max_epochs=3"]
+    assert main(["train", DIGITS, *args]) == 0
+    out = capsys.readouterr().out
+    assert "resumed from" in out
+    assert "Epoch(train) [3]" in out
+    assert "Epoch(train) [1]" not in out
+    checkpoint = str(tmp_path / "work" / "epoch_3.pth")
+    assert main(["test", DIGITS, "--checkpoint", checkpoint, "--work-dir", work]) == 0
+    found = re.search(r"Epoch\(test\)\s+accuracy/top1: ([\d.]+)", capsys.readouterr().out)
+    assert found is not None
+    assert float(found.group(1)) >= 90.0
+    logs = list((tmp_path / "work").glob("*/*.log"))
+    assert len(logs) == 3
+
+
+def test_a_section_of_the_wrong_type_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"_base_: {DIGITS}\ntrain_cfg: 3\n")
+    assert main(["train", str(bad), "--work-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("regwire: error: 'train_cfg' must be a mapping")
+    assert f"[{bad}:2]" in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
