@@ -23,6 +23,7 @@ from container import RegwireError, did_you_mean
 
 from ._hook import STAGES, Priority, get_priority, hook_names
 from ._signatures import check_hook, overrides, positional
+from ._view import RunnerView
 
 
 class HookError(RegwireError, RuntimeError):
@@ -101,7 +102,7 @@ class Stage:
 
 def call_stage(
     stage: Stage,
-    runner: object,
+    runner: RunnerView,
     batch_idx: Any = UNSET,
     data_batch: Any = None,
     outputs: Any = None,
@@ -112,7 +113,7 @@ def call_stage(
 
     Args:
         stage: The stage and its methods (from a :class:`DispatchTable`).
-        runner: Passed first to every method (hooks see it as a ``RunnerView``).
+        runner: Passed first to every method; any object with what the hooks read.
         batch_idx: For the iteration stages (required there).
         data_batch: For the iteration stages.
         outputs: For the ``after_*_iter`` stages.

@@ -158,6 +158,12 @@ class _TrainLoopBase:
         self.val_interval = val_interval
         self.stop_training = False
 
+    def validates_after(self, count: int, last: int) -> bool:
+        """Whether to validate after epoch or iteration ``count`` (from 1) of ``last``."""
+        if count < self.val_begin:
+            return False
+        return count % self.val_interval == 0 or count == last
+
     def stopped(self) -> bool:
         """Whether a hook asked to stop (``loop.stop_training = True``); the loops read the
         attribute itself after each iteration."""
@@ -217,16 +223,11 @@ class EpochBasedTrainLoop(_TrainLoopBase):
                 call_hook("after_train_epoch")
                 state.epoch += 1
                 state.inner_iter = 0
-                if ctx.validate is not None and self._validates_after(state.epoch):
+                if ctx.validate is not None and self.validates_after(state.epoch, self.max_epochs):
                     ctx.validate()
         finally:
             call_hook("after_train")
         return ctx.model
-
-    def _validates_after(self, epoch: int) -> bool:
-        if epoch < self.val_begin:
-            return False
-        return epoch % self.val_interval == 0 or epoch == self.max_epochs
 
 
 @LOOPS.register_module()
@@ -279,7 +280,7 @@ class IterBasedTrainLoop(_TrainLoopBase):
                 )
                 state.iter += 1
                 state.inner_iter += 1
-                if ctx.validate is not None and self._validates_after(state.iter):
+                if ctx.validate is not None and self.validates_after(state.iter, self.max_iters):
                     ctx.validate()
                     ctx.model.train()
             call_hook("after_train_epoch")
@@ -300,11 +301,6 @@ class IterBasedTrainLoop(_TrainLoopBase):
                 raise ConfigError(
                     "the training dataloader is empty", config_path="train_dataloader"
                 )
-
-    def _validates_after(self, iteration: int) -> bool:
-        if iteration < self.val_begin:
-            return False
-        return iteration % self.val_interval == 0 or iteration == self.max_iters
 
 
 class _EvalLoop:

@@ -118,6 +118,11 @@ class BaseRunner:
         self.message_hub = MessageHub()
         self.timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
         self.work_dir = Path(work_dir).resolve() if work_dir is not None else None
+        self._open_log(level)
+
+    def _open_log(self, level: int) -> None:
+        """Make ``work_dir/<timestamp>/`` (main process), the run's logger and its file; log
+        the seed and the hooks, and dump the config there."""
         self.log_dir = (
             make_log_dir(self.work_dir, self.timestamp)
             if self.work_dir is not None and is_main_process()
@@ -127,13 +132,12 @@ class BaseRunner:
         self.logger, self._log_handler = make_logger(f"run{next(_run_ids)}", log_file, level)
         if self._log_handler is not None:
             weakref.finalize(self, close_handler, self.logger, self._log_handler)
-        if randomness is not None:
-            self.logger.info(
-                "seed: %d (deterministic: %s)", randomness.seed, randomness.deterministic
-            )
+        if self.randomness is not None:
+            seeded = self.randomness
+            self.logger.info("seed: %d (deterministic: %s)", seeded.seed, seeded.deterministic)
         self.logger.info("hooks by stage:\n%s", self._table.format())
-        if self.log_dir is not None and cfg is not None:
-            dump_config(cfg, self.log_dir)
+        if self.log_dir is not None and self.cfg is not None:
+            dump_config(self.cfg, self.log_dir)
 
     # -- what hooks read --------------------------------------------------------------------
 
@@ -187,6 +191,8 @@ class BaseRunner:
 
     # -- hooks ------------------------------------------------------------------------------
 
+    # call_stage's arguments by keyword, as MMEngine's call_hook takes them (a **kwargs
+    # signature would cost a dict each call); they are passed on by position.
     def call_hook(
         self,
         fn_name: str,

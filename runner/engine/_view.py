@@ -123,6 +123,7 @@ class RunnerView(Protocol):
 
     # -- actions ----------------------------------------------------------------------------
 
+    # BaseRunner.save_checkpoint's signature, stated for hooks; mypy holds the two together.
     def save_checkpoint(
         self,
         out_dir: str | os.PathLike[str],

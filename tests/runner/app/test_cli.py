@@ -6,9 +6,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from container import ConfigError
+from providers import PATH
+from runner import HOOKS, Hook, HookError
 from runner.app.cli import main
 
 REPO = Path(__file__).resolve().parents[3]
@@ -118,3 +122,41 @@ def test_a_section_of_the_wrong_type_exits_2_with_one_line(
     assert f"[{bad}:2]" in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def test_a_mistake_a_hook_finds_prints_one_line_and_the_hook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Objects(Hook):
+        def before_train(self, runner: Any) -> None:
+            raise ConfigError(f"{PATH} is not what this hook needs", config_path="train_cfg")
+
+    with HOOKS.override("IterTimerHook", Objects()):
+        status = main(["train", DIGITS, "--work-dir", str(tmp_path / "run")])
+    assert status == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "regwire: error: 'train_cfg' is not what this hook needs",
+        "  (raised by hook Objects in before_train)",
+    ]
+
+
+def test_a_crash_in_a_hook_keeps_its_traceback(tmp_path: Path) -> None:
+    class Crashes(Hook):
+        def before_train(self, runner: Any) -> None:
+            raise ZeroDivisionError("a bug in the hook")
+
+    with HOOKS.override("IterTimerHook", Crashes()), pytest.raises(HookError) as info:
+        main(["train", DIGITS, "--work-dir", str(tmp_path / "run")])
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_python_dash_m_runner_is_the_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "runner", "list", "loop"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "IterBasedTrainLoop" in result.stdout

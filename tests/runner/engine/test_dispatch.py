@@ -1,16 +1,25 @@
-"""Dispatch tables, and the dispatch loop (``Runner.call_hook``) over a runner that writes
-nothing (``work_dir=None``) and holds nothing else."""
+"""Dispatch tables; the dispatch function (``call_stage``) alone, without a Runner; and
+``Runner.call_hook`` over a runner that writes nothing (``work_dir=None``) and holds nothing
+else."""
 
 from __future__ import annotations
 
 import functools
+import pickle
 from typing import Any
 
 import pytest
 from torch import nn
 
+from container import RegwireError
 from runner import Hook, HookError, Priority, Runner
-from runner.engine import DispatchTable, HookSignatureError, check_hook
+from runner.engine import (
+    CheckpointError,
+    DispatchTable,
+    HookSignatureError,
+    call_stage,
+    check_hook,
+)
 
 
 def runner_with(hooks: list[Any]) -> Runner:
@@ -357,3 +366,99 @@ def test_hooks_keep_their_registration_names_when_one_is_added() -> None:
     assert runner.hook_names == {"Recorder#2": high, "Recorder#3": late, "Recorder": low}
     runner._set_hooks()
     assert runner.hook_names == {"Recorder#2": high, "Recorder#3": late, "Recorder": low}
+
+
+# -- call_stage: the dispatch function alone, without a Runner ---------------------------------
+
+NO_RUNNER: Any = object()
+"""What the hooks below are given as their runner: they read nothing of it."""
+
+
+def test_call_stage_calls_each_stage_shape_in_order_without_a_runner() -> None:
+    got: list[tuple[str, tuple[Any, ...]]] = []
+
+    class Every(Hook):
+        def __init__(self, tag: str, priority: Any) -> None:
+            self.tag, self.priority = tag, priority
+
+        def before_run(self, runner: Any) -> None:
+            got.append((self.tag, (runner,)))
+
+        def before_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
+            got.append((self.tag, (runner, batch_idx, data_batch)))
+
+        def after_train_iter(
+            self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+        ) -> None:
+            got.append((self.tag, (runner, batch_idx, data_batch, outputs)))
+
+        def after_val_epoch(self, runner: Any, metrics: Any = None) -> None:
+            got.append((self.tag, (runner, metrics)))
+
+        def before_save_checkpoint(self, runner: Any, checkpoint: Any) -> None:
+            got.append((self.tag, (runner, checkpoint)))
+
+    stages = DispatchTable.from_hooks([Every("low", "LOW"), Every("high", "HIGH")]).callers
+    view = NO_RUNNER
+    call_stage(stages["before_run"], view)
+    call_stage(stages["before_train_iter"], view, 3, "batch")
+    call_stage(stages["after_train_iter"], view, 3, "batch", {"loss": 1})
+    call_stage(stages["after_val_epoch"], view, metrics={"acc": 1.0})
+    call_stage(stages["before_save_checkpoint"], view, checkpoint={"meta": {}})
+    assert got == [
+        ("high", (view,)),
+        ("low", (view,)),
+        ("high", (view, 3, "batch")),
+        ("low", (view, 3, "batch")),
+        ("high", (view, 3, "batch", {"loss": 1})),
+        ("low", (view, 3, "batch", {"loss": 1})),
+        ("high", (view, {"acc": 1.0})),
+        ("low", (view, {"acc": 1.0})),
+        ("high", (view, {"meta": {}})),
+        ("low", (view, {"meta": {}})),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("stage", "kwargs", "message"),
+    [
+        ("before_run", {"batch_idx": 0}, r"call_hook\('before_run'\): it passes no 'batch_idx'"),
+        ("after_train_iter", {}, r"'batch_idx' is required"),
+        ("before_train_iter", {"batch_idx": 0, "outputs": 1}, r"it passes no 'outputs'"),
+        ("after_val_epoch", {"checkpoint": {}}, r"it passes no 'checkpoint'"),
+        ("after_load_checkpoint", {}, r"'checkpoint' is required"),
+    ],
+)
+def test_call_stage_rejects_arguments_of_another_stage(
+    stage: str, kwargs: dict[str, Any], message: str
+) -> None:
+    callers = DispatchTable.from_hooks([]).callers
+    with pytest.raises(TypeError, match=message):
+        call_stage(callers[stage], NO_RUNNER, **kwargs)
+
+
+def test_a_regwire_error_from_a_hook_goes_on_with_a_note_naming_hook_and_stage() -> None:
+    class Loads(Hook):
+        def before_run(self, runner: Any) -> None:
+            raise CheckpointError("checkpoint 'x.pth' does not exist", config_path="load_from")
+
+    stage = DispatchTable.from_hooks([Hook(), Loads()]).callers["before_run"]
+    with pytest.raises(CheckpointError) as info:
+        call_stage(stage, NO_RUNNER)
+    assert info.value.__notes__ == ["(raised by hook Loads in before_run)"]
+    assert str(info.value) == "'load_from': checkpoint 'x.pth' does not exist"
+
+
+def test_hook_errors_belong_to_the_error_family_and_pickle() -> None:
+    class Boom(Hook):
+        def after_run(self, runner: Any) -> None:
+            raise ZeroDivisionError("nope")
+
+    stage = DispatchTable.from_hooks([Boom()]).callers["after_run"]
+    with pytest.raises(RegwireError) as info:
+        call_stage(stage, NO_RUNNER)
+    error = info.value
+    assert isinstance(error, HookError)
+    assert isinstance(error, RuntimeError)
+    copy = pickle.loads(pickle.dumps(error))
+    assert (str(copy), copy.hook, copy.stage) == (str(error), "Boom", "after_run")
