@@ -59,6 +59,7 @@ from .engine import (
     Hook,
     HookError,
     HookSignatureError,
+    Interrupted,
     IterBasedTrainLoop,
     MessageHub,
     Priority,
@@ -75,8 +76,10 @@ from .engine import (
 )
 from .evaluation import Accuracy, BaseMetric, Evaluator, build_evaluator
 from .hooks import (
+    CheckInvalidLossHook,
     CheckpointHook,
     DistSamplerSeedHook,
+    InvalidLossError,
     IterTimerHook,
     LoggerHook,
     ParamSchedulerHook,
@@ -119,6 +122,7 @@ __all__ = [
     "BaseMetric",
     "BaseModel",
     "BaseRunner",
+    "CheckInvalidLossHook",
     "CheckpointError",
     "CheckpointHook",
     "ConstantLR",
@@ -135,6 +139,8 @@ __all__ = [
     "HookError",
     "HookSignatureError",
     "InfiniteSampler",
+    "Interrupted",
+    "InvalidLossError",
     "IterBasedTrainLoop",
     "IterTimerHook",
     "LinearLR",

@@ -26,6 +26,7 @@ DEFAULT_HOOKS: Mapping[str, Mapping[str, Any]] = {
     "logger": {"type": "LoggerHook", "interval": 10},
     "param_scheduler": {"type": "ParamSchedulerHook"},
     "checkpoint": {"type": "CheckpointHook", "interval": 1},
+    "check_invalid_loss": {"type": "CheckInvalidLossHook", "interval": 50},
 }
 """The hooks every run gets unless ``default_hooks`` replaces (a dict) or removes (null) them."""
 

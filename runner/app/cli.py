@@ -31,7 +31,7 @@ from container import Config, RegistryError, RegwireError, did_you_mean
 
 from .._registries import REGISTRIES
 from ..dist import shutdown_dist
-from ..engine import LOGGER_NAME, HookError
+from ..engine import LOGGER_NAME, HookError, Interrupted
 from ._container import Runner
 
 EXIT_CONFIG_ERROR = 2
@@ -91,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.path.insert(0, cwd)
     try:
         return int(_COMMANDS[args.command](args))
+    except Interrupted as stop:  # after saving where it was
+        print(f"regwire: {stop}; continue with --resume", file=sys.stderr)
+        return 128 + stop.signum
     except HookError:
         raise  # a hook's own code failed: its traceback is what helps
     except RegwireError as exc:

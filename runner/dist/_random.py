@@ -30,6 +30,16 @@ class Randomness:
     diff_rank_seed: bool = False
 
 
+MAX_SEED = 2**63
+"""Seeds are below this (``torch.manual_seed`` takes a signed 64-bit int; with
+``diff_rank_seed`` the rank is added)."""
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-10:]} ({len(text)} characters)"
+
+
 def set_random_seed(
     seed: int | None = None, deterministic: bool = False, diff_rank_seed: bool = False
 ) -> Randomness:
@@ -47,16 +57,18 @@ def set_random_seed(
         What was done, with the seed actually used.
 
     Raises:
-        ConfigError: ``seed`` is not an int (``randomness.seed``).
+        ConfigError: ``seed`` is not an int from 0 to 2**63 - 1 (``randomness.seed``).
     """
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
-    elif isinstance(seed, bool) or not isinstance(seed, int):
+    elif isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < MAX_SEED:
         raise ConfigError(
-            f"{PATH} must be an int or null, got {seed!r}", config_path="randomness.seed"
+            f"{PATH} must be an int from 0 to 2**63 - 1 (torch's range) or null, got "
+            f"{_shown(seed)}",
+            config_path="randomness.seed",
         )
     if diff_rank_seed:
-        seed += dist_info()[0]
+        seed = (seed + dist_info()[0]) % MAX_SEED
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

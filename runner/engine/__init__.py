@@ -8,8 +8,10 @@ drives built objects.
 * Loops (``LOOPS``): :class:`EpochBasedTrainLoop`, :class:`IterBasedTrainLoop`,
   :class:`ValLoop`, :class:`TestLoop`, given what they drive when they run
   (:class:`TrainContext`, :class:`EvalContext`); counters in a :class:`TrainState`.
-* Checkpoint files: :func:`save_checkpoint` (atomic), :func:`load_checkpoint`
-  (``weights_only``).
+* Checkpoint files: :func:`save_checkpoint` (atomic, with a checksum),
+  :func:`load_checkpoint` (verified, ``weights_only``); resuming from the newest good one
+  (:func:`newest_good_checkpoint`); one run per work dir (``.regwire.lock``); stopping
+  cleanly on a signal (:class:`Interrupted`).
 * :class:`BaseRunner` receives built objects; it never builds one from a config (the app
   does: :class:`runner.Runner`).
 """
@@ -19,7 +21,10 @@ from ._checkpoint import (
     CheckpointError,
     find_latest_checkpoint,
     load_checkpoint,
+    read_pointer,
+    remove_leftovers,
     save_checkpoint,
+    verify_checkpoint,
     write_latest,
 )
 from ._dispatch import UNSET, DispatchTable, HookError, HookImpl, Stage, call_stage
@@ -37,14 +42,19 @@ from ._loops import (
     TrainState,
     ValLoop,
 )
+from ._preemption import STOP_SIGNALS, Interrupted
+from ._resume import newest_good_checkpoint
 from ._runner import BaseRunner
 from ._signatures import HookSignatureError, check_hook
 from ._view import RunnerView
+from ._workdir import LOCK_FILE, WorkDirBusyError
 
 __all__ = [
     "LAST_CHECKPOINT",
+    "LOCK_FILE",
     "LOGGER_NAME",
     "STAGES",
+    "STOP_SIGNALS",
     "UNSET",
     "BaseRunner",
     "CheckpointError",
@@ -57,6 +67,7 @@ __all__ = [
     "HookError",
     "HookImpl",
     "HookSignatureError",
+    "Interrupted",
     "IterBasedTrainLoop",
     "MessageHub",
     "Metrics",
@@ -68,6 +79,7 @@ __all__ = [
     "TrainLoop",
     "TrainState",
     "ValLoop",
+    "WorkDirBusyError",
     "call_stage",
     "check_hook",
     "dump_config",
@@ -75,7 +87,11 @@ __all__ = [
     "get_priority",
     "hook_names",
     "load_checkpoint",
+    "newest_good_checkpoint",
+    "read_pointer",
+    "remove_leftovers",
     "save_checkpoint",
     "scalars",
+    "verify_checkpoint",
     "write_latest",
 ]

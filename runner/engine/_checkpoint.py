@@ -1,4 +1,4 @@
-"""Checkpoint files: written atomically, read with ``torch.load(weights_only=True)``.
+"""Checkpoint files: written atomically with a checksum, read with ``weights_only=True``.
 
 A checkpoint is a plain dict of tensors and plain Python values::
 
@@ -6,59 +6,138 @@ A checkpoint is a plain dict of tensors and plain Python values::
      "state_dict": model, "optimizer": optim wrapper, "param_schedulers": [one per scheduler],
      "hooks": {hook name: state}, "data_sampler": sampler state}
 
-Each component gives its state through ``state_dict()`` and takes it back through
-``load_state_dict()``; this module only moves the dict to and from disk.
+On disk it is what ``torch.save`` writes, followed by a 48-byte trailer: a 16-byte marker and
+the SHA-256 of everything before it. ``torch.load`` reads such a file as it is (the trailer
+follows the zip archive), so other tools still open it; :func:`load_checkpoint` first checks
+the digest, so flipped or missing bytes are an error naming the file, never weights loaded
+in silence. A file without the trailer (written by ``torch.save`` elsewhere, by MMEngine, or by
+an older regwire) loads unverified.
+
+A file is written under a unique temporary name in its directory (``.NAME.XXXX.regwire-tmp``),
+flushed to disk and renamed into place, so a crash or a kill never leaves a partial file under
+the real name; :func:`remove_leftovers` deletes the temporary files of killed saves.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import IO, Any
 
 import torch
-from torch import nn
 
 from container import RegwireError
 
 LAST_CHECKPOINT = "last_checkpoint"
 """The file in ``work_dir`` that names the newest checkpoint (as in MMEngine)."""
 
+TEMP_SUFFIX = ".regwire-tmp"
+"""The suffix of the temporary files a save writes before renaming them into place."""
+
+_MARKER = b"\n#regwire-sha256"  # 16 bytes, then the 32-byte digest
+_TRAILER = len(_MARKER) + 32
+_CHUNK = 1 << 20
+
 
 class CheckpointError(RegwireError):
-    """A checkpoint is missing, unreadable, or holds something ``weights_only`` refuses."""
+    """A checkpoint is missing, corrupt, unreadable, or does not fit what it is loaded into."""
 
 
-def save_checkpoint(checkpoint: dict[str, Any], path: str | os.PathLike[str]) -> Path:
-    """Write ``checkpoint`` to ``path`` so that a crash never leaves a partial file there.
+def save_checkpoint(
+    checkpoint: Mapping[str, Any], path: str | os.PathLike[str], *, overwrite: bool = True
+) -> Path:
+    """Write ``checkpoint`` to ``path`` with its checksum, so that a crash never leaves a
+    partial file there.
 
-    The data go to a temporary file in the same directory, are flushed to disk, and the file
-    is renamed over ``path`` (``os.replace``, atomic on POSIX and Windows).
+    The data go to a temporary file in the same directory; the SHA-256 of what was written is
+    computed (on another thread, while the data are flushed to disk) and appended; then the
+    file is renamed to ``path`` and the directory is flushed too.
+
+    Args:
+        checkpoint: What to save (tensors and plain Python values).
+        path: Where.
+        overwrite: Replace an existing ``path`` (atomically); otherwise an existing file is
+            an error and is left as it is.
 
     Returns:
         ``path`` as a :class:`Path`.
+
+    Raises:
+        CheckpointError: ``path`` exists and ``overwrite`` is false, or the directory cannot
+            be written.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent
+        )
+    except OSError as exc:
+        raise CheckpointError(
+            f"cannot write a checkpoint in {str(target.parent)!r}: {exc}"
+        ) from exc
     try:
         with os.fdopen(handle, "wb") as file:
             torch.save(checkpoint, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp_name, target)
+            _append_digest(file, temp_name)
+        _publish(Path(temp_name), target, overwrite)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 
-def _fsync_dir(directory: Path) -> None:
+def _append_digest(file: IO[bytes], name: str) -> None:
+    """Flush ``file`` (at ``name``) to disk while another thread hashes it, then append the
+    trailer. Measured on a 10M-parameter model: 1.17x a plain ``torch.save`` and fsync,
+    where hashing after the fsync took 1.45x (benchmarks/bench_checkpoint.py)."""
+    file.flush()
+    size = file.tell()
+    digest = hashlib.sha256()
+    reader = threading.Thread(target=_hash_into, args=(name, size, digest))
+    reader.start()  # hashing and fsync both release the GIL: they overlap
+    try:
+        os.fsync(file.fileno())
+    finally:
+        reader.join()
+    file.write(_MARKER + digest.digest())
+    file.flush()
+    os.fsync(file.fileno())
+
+
+def _hash_into(name: str, size: int, digest: Any) -> None:
+    with open(name, "rb") as source:
+        left = size
+        while left:
+            chunk = source.read(min(_CHUNK, left))
+            if not chunk:
+                break
+            digest.update(chunk)
+            left -= len(chunk)
+
+
+def _publish(temp: Path, target: Path, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(temp, target)
+        return
+    try:
+        os.link(temp, target)  # fails if ``target`` exists: never replaces it
+    except FileExistsError:
+        raise CheckpointError(
+            f"{str(target)!r} exists and was not written by this run; it is left as it is"
+        ) from None
+    temp.unlink()
+
+
+def fsync_dir(directory: Path) -> None:
+    """Flush a directory's entries to disk (a rename is durable only after this)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:  # Windows cannot open directories
@@ -71,10 +150,42 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def verify_checkpoint(path: str | os.PathLike[str]) -> bool:
+    """Check a checkpoint's checksum.
+
+    Returns:
+        True when the file carries a checksum and it matches; False when it carries none
+        (written by ``torch.save`` elsewhere: nothing to check).
+
+    Raises:
+        CheckpointError: The checksum does not match (bytes changed or cut off).
+    """
+    source = Path(path)
+    size = source.stat().st_size
+    with source.open("rb") as file:
+        if size < _TRAILER:
+            return False
+        file.seek(size - _TRAILER)
+        trailer = file.read(_TRAILER)
+    if not trailer.startswith(_MARKER):
+        return False
+    digest = hashlib.sha256()
+    _hash_into(str(source), size - _TRAILER, digest)
+    if digest.digest() != trailer[len(_MARKER) :]:
+        raise CheckpointError(
+            f"checkpoint {str(source)!r} is corrupt: its content does not match the checksum "
+            "written with it (bytes were changed or lost after it was saved)"
+        )
+    return True
+
+
 def load_checkpoint(
     path: str | os.PathLike[str], map_location: str | torch.device = "cpu", *, config_path: str = ""
 ) -> dict[str, Any]:
-    """Read a checkpoint with ``torch.load(..., weights_only=True)``.
+    """Verify a checkpoint's checksum and read it with ``torch.load(weights_only=True)``.
+
+    The checksum is computed on another thread while ``torch.load`` reads the file (both
+    release the GIL); nothing loaded is returned unless it matches.
 
     Args:
         path: The checkpoint file.
@@ -82,29 +193,21 @@ def load_checkpoint(
         config_path: The config key that named the file (``load_from``), for messages.
 
     Raises:
-        CheckpointError: The file does not exist, is not a checkpoint, or holds objects that
-            ``weights_only`` loading refuses.
+        CheckpointError: The file does not exist, is corrupt, is not a checkpoint, or holds
+            objects that ``weights_only`` loading refuses.
     """
     where = config_path or None
     source = Path(path)
     if not source.is_file():
-        raise CheckpointError(f"checkpoint {str(source)!r} does not exist", config_path=where)
+        what = "is not a file" if source.exists() else "does not exist"
+        raise CheckpointError(f"checkpoint {str(source)!r} {what}", config_path=where)
+    verifying = _Verification(source)
+    verifying.start()
     try:
-        loaded = torch.load(source, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as exc:
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-        detail = [line for line in lines if "Unpickler error" in line] or lines[:1]
-        first = detail[0] if detail else type(exc).__name__
-        raise CheckpointError(
-            f"cannot load checkpoint {str(source)!r} with weights_only=True, which regwire "
-            f"always uses: {first}",
-            config_path=where,
-        ) from exc
-    except (RuntimeError, EOFError, OSError) as exc:
-        raise CheckpointError(
-            f"{str(source)!r} is not a readable checkpoint: {type(exc).__name__}: {exc}",
-            config_path=where,
-        ) from exc
+        loaded = _read(source, map_location, where)
+    finally:
+        verifying.join()
+        verifying.raise_mismatch(where)  # first: a mismatch says more than torch's error
     if not isinstance(loaded, dict):
         raise CheckpointError(
             f"{str(source)!r} holds a {type(loaded).__name__}, not a checkpoint dict",
@@ -113,6 +216,51 @@ def load_checkpoint(
     if "state_dict" not in loaded:  # a bare model state dict
         loaded = {"state_dict": loaded, "meta": {}}
     return loaded
+
+
+def _read(source: Path, map_location: str | torch.device, where: str | None) -> Any:
+    try:
+        return torch.load(source, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"cannot load checkpoint {str(source)!r} with weights_only=True, which regwire "
+            f"always uses: {_first_line(exc)}",
+            config_path=where,
+        ) from exc
+    except (RuntimeError, EOFError, OSError, ValueError, IndexError, KeyError) as exc:
+        raise CheckpointError(
+            f"{str(source)!r} is not a readable checkpoint: {type(exc).__name__}: "
+            f"{_first_line(exc)}",
+            config_path=where,
+        ) from exc
+
+
+class _Verification(threading.Thread):
+    """:func:`verify_checkpoint` on a thread of its own; keeps a mismatch to raise later."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(name="regwire-verify", daemon=True)
+        self.path = path
+        self.error: CheckpointError | None = None
+
+    def run(self) -> None:
+        try:
+            verify_checkpoint(self.path)
+        except CheckpointError as exc:
+            self.error = exc
+        except OSError as exc:
+            self.error = CheckpointError(f"cannot read {str(self.path)!r}: {exc}")
+
+    def raise_mismatch(self, where: str | None) -> None:
+        if self.error is not None:
+            self.error.config_path = where
+            raise self.error
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    detail = [line for line in lines if "Unpickler error" in line] or lines[:1]
+    return detail[0] if detail else type(exc).__name__
 
 
 def run_meta(
@@ -129,90 +277,80 @@ def run_meta(
     }
 
 
-def find_latest_checkpoint(work_dir: str | os.PathLike[str]) -> Path | None:
-    """Return the checkpoint named by ``work_dir/last_checkpoint``, if it still exists."""
+def read_pointer(work_dir: str | os.PathLike[str]) -> Path | None:
+    """The checkpoint ``work_dir/last_checkpoint`` names, resolved; None without a pointer.
+
+    A relative name is relative to ``work_dir``; an absolute one that no longer exists (a work
+    dir copied or moved) is looked for under ``work_dir`` by its file name.
+
+    Raises:
+        CheckpointError: The pointer is empty, not text, or not a file; or what it names is
+            missing or is not a file. The message names the pointer and the reason.
+    """
     pointer = Path(work_dir) / LAST_CHECKPOINT
-    if not pointer.is_file():
+    if not pointer.exists():
         return None
-    named = Path(pointer.read_text(encoding="utf-8").strip())
+    try:
+        text = pointer.read_bytes().decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckpointError(f"{str(pointer)!r} cannot be read as a file name: {exc}") from exc
+    if not text or "\n" in text or "\0" in text:
+        raise CheckpointError(f"{str(pointer)!r} does not hold one file name (got {text!r})")
+    named = Path(text)
     if not named.is_absolute():
         named = Path(work_dir) / named
-    return named if named.is_file() else None
+    elif not named.exists() and (Path(work_dir) / named.name).exists():
+        named = Path(work_dir) / named.name  # the work dir was moved or copied
+    if not named.is_file():
+        what = "is not a file" if named.exists() else "does not exist"
+        raise CheckpointError(f"{str(pointer)!r} names {str(named)!r}, which {what}")
+    return named
+
+
+def find_latest_checkpoint(work_dir: str | os.PathLike[str]) -> Path | None:
+    """Return the checkpoint ``work_dir/last_checkpoint`` names, or None when there is none
+    or it names nothing usable (see :func:`read_pointer` for the reasons)."""
+    try:
+        return read_pointer(work_dir)
+    except CheckpointError:
+        return None
 
 
 def write_latest(work_dir: str | os.PathLike[str], checkpoint: Path) -> None:
-    """Record ``checkpoint`` as the newest in ``work_dir`` (atomically too)."""
-    pointer = Path(work_dir) / LAST_CHECKPOINT
-    temp = pointer.with_name(f".{LAST_CHECKPOINT}.tmp")
-    temp.write_text(str(checkpoint), encoding="utf-8")
-    os.replace(temp, pointer)
+    """Record ``checkpoint`` as the newest in ``work_dir`` (atomically, under a unique
+    temporary name). A checkpoint inside ``work_dir`` is named relative to it, so the work
+    dir can be moved or copied and still resume."""
+    directory = Path(work_dir)
+    try:
+        name = str(Path(checkpoint).resolve().relative_to(directory.resolve()))
+    except ValueError:
+        name = str(Path(checkpoint).resolve())
+    handle, temp_name = tempfile.mkstemp(
+        prefix=f".{LAST_CHECKPOINT}.", suffix=TEMP_SUFFIX, dir=directory
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(name)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, directory / LAST_CHECKPOINT)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    fsync_dir(directory)
 
 
-@runtime_checkable
-class Stateful(Protocol):
-    """Anything whose state a checkpoint holds: optimizer wrappers, schedulers, hooks..."""
+def remove_leftovers(directory: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files killed saves left in ``directory``; return them.
 
-    def state_dict(self) -> Any: ...
-
-    def load_state_dict(self, state: Any, /) -> Any: ...
-
-
-def unwrap(model: nn.Module) -> nn.Module:
-    """The module a DDP-style wrapper holds (``.module``), or ``model`` itself."""
-    module = getattr(model, "module", None)
-    return module if isinstance(module, nn.Module) else model
-
-
-def gather_state(
-    *,
-    model: nn.Module,
-    optim_wrapper: Stateful | None,
-    param_schedulers: Sequence[Stateful],
-    hooks: Mapping[str, object],
-    sampler: object,
-) -> dict[str, Any]:
-    """Collect the parts of a checkpoint from each component's ``state_dict()``.
-
-    Pass None / empty for parts not to save. Only hooks with ``state_dict`` and
-    ``load_state_dict`` are saved, under their names; the sampler likewise.
+    Call it only while holding the directory's run lock: another run's save in progress
+    writes such files too.
     """
-    checkpoint: dict[str, Any] = {"state_dict": unwrap(model).state_dict()}
-    if optim_wrapper is not None:
-        checkpoint["optimizer"] = optim_wrapper.state_dict()
-    if param_schedulers:
-        checkpoint["param_schedulers"] = [s.state_dict() for s in param_schedulers]
-    hook_states = {
-        name: hook.state_dict() for name, hook in hooks.items() if isinstance(hook, Stateful)
-    }
-    if hook_states:
-        checkpoint["hooks"] = hook_states
-    if isinstance(sampler, Stateful):
-        checkpoint["data_sampler"] = sampler.state_dict()
-    return checkpoint
-
-
-def restore_state(
-    checkpoint: Mapping[str, Any],
-    *,
-    model: nn.Module,
-    optim_wrapper: Stateful | None,
-    param_schedulers: Sequence[Stateful],
-    hooks: Mapping[str, object],
-    sampler: object,
-) -> None:
-    """Give each component its part of ``checkpoint`` through ``load_state_dict()``.
-
-    Parts the checkpoint lacks are left alone; hooks are matched by name.
-    """
-    unwrap(model).load_state_dict(checkpoint["state_dict"])
-    if optim_wrapper is not None and "optimizer" in checkpoint:
-        optim_wrapper.load_state_dict(checkpoint["optimizer"])
-    saved = checkpoint.get("param_schedulers", ())
-    for scheduler, state in zip(param_schedulers, saved, strict=False):
-        scheduler.load_state_dict(state)
-    for name, state in checkpoint.get("hooks", {}).items():
-        hook = hooks.get(name)
-        if isinstance(hook, Stateful):
-            hook.load_state_dict(state)
-    if "data_sampler" in checkpoint and isinstance(sampler, Stateful):
-        sampler.load_state_dict(checkpoint["data_sampler"])
+    removed = []
+    for leftover in Path(directory).glob(f".*{TEMP_SUFFIX}"):
+        try:
+            leftover.unlink()
+        except OSError:
+            continue
+        removed.append(leftover)
+    return removed

@@ -103,24 +103,25 @@ def log_level(value: int | str) -> int:
     )
 
 
-def make_logger(
-    name: str, log_file: Path | None, level: int = logging.INFO
-) -> tuple[logging.Logger, logging.Handler | None]:
-    """Return the logger of one run at ``level``, writing to ``log_file`` too when given.
+def make_logger(name: str, level: int = logging.INFO) -> logging.Logger:
+    """Return the logger of one run at ``level``.
 
     The logger is ``regwire.<name>``; it propagates to ``regwire``, which the command line
-    (or the application) sends to the console. The file handler opens the file lazily and is
-    returned so that the runner can close it.
+    (or the application) sends to the console.
     """
     logger = logging.getLogger(LOGGER_NAME).getChild(name)
     logger.setLevel(level)
-    handler: logging.Handler | None = None
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
-        handler.setFormatter(logging.Formatter("%(asctime)s - %(levelname)s - %(message)s"))
-        logger.addHandler(handler)
-    return logger, handler
+    return logger
+
+
+def log_to_file(logger: logging.Logger, log_file: Path) -> logging.Handler:
+    """Send ``logger``'s records to ``log_file`` too; return the handler, which opens the
+    file at the first record and which the runner closes."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter("%(asctime)s - %(levelname)s - %(message)s"))
+    logger.addHandler(handler)
+    return handler
 
 
 def close_handler(logger: logging.Logger, handler: logging.Handler) -> None:

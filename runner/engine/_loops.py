@@ -24,6 +24,7 @@ from container import ConfigError
 from .._registries import LOOPS
 from .._sections import check_positive
 from ..data import CannotSkip, length_of, set_epoch, skip_batches
+from ._preemption import StopRequest
 
 Metrics = dict[str, float]
 
@@ -57,9 +58,13 @@ class TrainState:
         for field in ("epoch", "iter", "inner_iter"):
             setattr(self, field, int(state.get(field, 0)))
 
-    def resume_point(self, by_epoch: bool) -> dict[str, int]:
-        """The counters a checkpoint records at the end of the current epoch (``by_epoch``)
-        or iteration, so that resuming from it continues right after that point."""
+    def resume_point(self, by_epoch: bool | None) -> dict[str, int]:
+        """The counters a checkpoint records so that resuming from it continues right after
+        the current epoch (``by_epoch`` true: called as it ends), the current iteration
+        (false: called as it ends, before the counters move on), or here (None: between
+        iterations, the counters as they are)."""
+        if by_epoch is None:
+            return {"epoch": self.epoch, "iter": self.iter, "inner_iter": self.inner_iter}
         if by_epoch:
             return {"epoch": self.epoch + 1, "iter": self.iter, "inner_iter": 0}
         return {"epoch": self.epoch, "iter": self.iter + 1, "inner_iter": self.inner_iter + 1}
@@ -76,6 +81,8 @@ class TrainContext:
         state: The counters, updated in place.
         call_hook: Announces a stage to the hooks.
         validate: Runs one validation, or None when the run has none.
+        stop: A signal's request to stop, read after each iteration (see
+            :mod:`runner.engine._preemption`).
     """
 
     model: torch.nn.Module
@@ -84,6 +91,7 @@ class TrainContext:
     state: TrainState
     call_hook: CallHook
     validate: Callable[[], Metrics] | None = None
+    stop: StopRequest = attrs.field(factory=StopRequest)
 
 
 @attrs.frozen
@@ -199,6 +207,8 @@ class EpochBasedTrainLoop(_TrainLoopBase):
     def run(self, ctx: TrainContext) -> torch.nn.Module:
         """Train from ``ctx.state`` on (epoch 0, or where a checkpoint left off)."""
         state, call_hook, optim_wrapper = ctx.state, ctx.call_hook, ctx.optim_wrapper
+        stop = ctx.stop
+        agree = stop.agree if stop.distributed else None
         _start(self, ctx)
         train_step = _step(ctx.model, "train_step")
         call_hook("before_train")
@@ -218,13 +228,19 @@ class EpochBasedTrainLoop(_TrainLoopBase):
                     )
                     state.iter += 1
                     state.inner_iter = batch_idx + 1
-                    if self.stop_training:  # set by a hook during the iteration
+                    if agree is not None:  # every rank, every iteration
+                        agree()
+                    if self.stop_training:  # set by a hook or a signal during the iteration
                         break
+                if stop.signum is not None:  # a signal: this epoch is not over
+                    stop.halt_here()
                 call_hook("after_train_epoch")
                 state.epoch += 1
                 state.inner_iter = 0
                 if ctx.validate is not None and self.validates_after(state.epoch, self.max_epochs):
                     ctx.validate()
+            if stop.signum is not None:  # arrived during a validation
+                stop.halt_here()
         finally:
             call_hook("after_train")
         return ctx.model
@@ -263,6 +279,8 @@ class IterBasedTrainLoop(_TrainLoopBase):
     def run(self, ctx: TrainContext) -> torch.nn.Module:
         """Train from ``ctx.state`` on (iteration 0, or where a checkpoint left off)."""
         state, call_hook, optim_wrapper = ctx.state, ctx.call_hook, ctx.optim_wrapper
+        stop = ctx.stop
+        agree = stop.agree if stop.distributed else None
         _start(self, ctx)
         train_step = _step(ctx.model, "train_step")
         batches = self._batches(ctx.dataloader, state)
@@ -280,9 +298,15 @@ class IterBasedTrainLoop(_TrainLoopBase):
                 )
                 state.iter += 1
                 state.inner_iter += 1
+                if agree is not None:  # every rank, every iteration
+                    agree()
+                if stop.signum is not None:  # a signal: no validation, stop here
+                    break
                 if ctx.validate is not None and self.validates_after(state.iter, self.max_iters):
                     ctx.validate()
                     ctx.model.train()
+            if stop.signum is not None:
+                stop.halt_here()
             call_hook("after_train_epoch")
         finally:
             call_hook("after_train")

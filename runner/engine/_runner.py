@@ -8,13 +8,14 @@ class), as detectron2's ``SimpleTrainer`` leaves building to ``DefaultTrainer``.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import time
 import weakref
-from collections.abc import Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 from torch import nn
@@ -25,8 +26,9 @@ from providers import PATH
 from ..dist import Randomness, dist_info, is_main_process
 from ..optim import OptimWrapper
 from . import _checkpoint as ckpt
+from . import _checkpointing as checkpointing
 from ._dispatch import UNSET, DispatchTable, Stage, call_stage, unknown_stage
-from ._logging import MessageHub, close_handler, dump_config, make_log_dir, make_logger
+from ._logging import MessageHub, close_handler, dump_config, log_to_file, make_log_dir, make_logger
 from ._logging import log_level as parse_log_level
 from ._loops import (
     EvalContext,
@@ -38,6 +40,8 @@ from ._loops import (
     TrainState,
     ValLoop,
 )
+from ._preemption import Interrupted, StopRequest, stop_on_signals
+from ._workdir import hold_work_dir, refuse_to_overwrite
 
 _run_ids = itertools.count()
 
@@ -118,26 +122,25 @@ class BaseRunner:
         self.message_hub = MessageHub()
         self.timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
         self.work_dir = Path(work_dir).resolve() if work_dir is not None else None
-        self._open_log(level)
+        self.log_dir: Path | None = None  # made when the first run starts, holding work_dir
+        self.logger = make_logger(f"run{next(_run_ids)}", level)
+        self._log_handler: logging.Handler | None = None
+        self._written: set[Path] = set()  # checkpoints this runner wrote: it may replace them
+        self._resumed = False  # a resumed run continues its checkpoints' run: it may too
 
-    def _open_log(self, level: int) -> None:
-        """Make ``work_dir/<timestamp>/`` (main process), the run's logger and its file; log
-        the seed and the hooks, and dump the config there."""
-        self.log_dir = (
-            make_log_dir(self.work_dir, self.timestamp)
-            if self.work_dir is not None and is_main_process()
-            else None
-        )
-        log_file = self.log_dir / f"{self.timestamp}.log" if self.log_dir else None
-        self.logger, self._log_handler = make_logger(f"run{next(_run_ids)}", log_file, level)
-        if self._log_handler is not None:
+    def _open_log(self) -> None:
+        """Make ``work_dir/<timestamp>/`` (main process) and the log file there; log the seed
+        and the hooks, and dump the config there. Once per runner, at its first run."""
+        if self.work_dir is not None and is_main_process() and self.log_dir is None:
+            self.log_dir = make_log_dir(self.work_dir, self.timestamp)
+            self._log_handler = log_to_file(self.logger, self.log_dir / f"{self.timestamp}.log")
             weakref.finalize(self, close_handler, self.logger, self._log_handler)
+            if self.cfg is not None:
+                dump_config(self.cfg, self.log_dir)
         if self.randomness is not None:
             seeded = self.randomness
             self.logger.info("seed: %d (deterministic: %s)", seeded.seed, seeded.deterministic)
         self.logger.info("hooks by stage:\n%s", self._table.format())
-        if self.log_dir is not None and self.cfg is not None:
-            dump_config(self.cfg, self.log_dir)
 
     # -- what hooks read --------------------------------------------------------------------
 
@@ -248,12 +251,15 @@ class BaseRunner:
             if value is None:
                 raise ConfigError(f"cannot train without {PATH}", config_path=key)
         with self._run():
-            self._load_or_resume()
+            if not self._load_or_resume() and self.work_dir is not None and is_main_process():
+                refuse_to_overwrite(self.work_dir, self._written)
             validate = self._validate if self.val_loop is not None else None
+            stop = StopRequest(loop=loop, distributed=self.distributed, halt=self._halt)
             context = TrainContext(
-                self.model, dataloader, optim_wrapper, self.state, self.call_hook, validate
+                self.model, dataloader, optim_wrapper, self.state, self.call_hook, validate, stop
             )
-            return loop.run(context)
+            with stop_on_signals(stop):
+                return loop.run(context)
 
     def val(self) -> Metrics:
         """Validate once (after loading ``load_from``); return the metrics."""
@@ -283,32 +289,51 @@ class BaseRunner:
         )
 
     @contextmanager
-    def _run(self) -> Any:
-        self.call_hook("before_run")
-        try:
-            yield
-        finally:
+    def _run(self) -> Iterator[None]:
+        """Hold the work dir, open the log, and wrap the block in ``before_run``/``after_run``."""
+        with ExitStack() as held:
+            if self.work_dir is not None:
+                removed = held.enter_context(hold_work_dir(self.work_dir))
+                for leftover in removed:
+                    self.logger.info("removed %s, left by a save that was killed", leftover)
+            self._open_log()
+            self.call_hook("before_run")
             try:
-                self.call_hook("after_run")
+                yield
             finally:
-                if self._log_handler is not None:
-                    self._log_handler.close()  # reopened by the next record
+                try:
+                    self.call_hook("after_run")
+                finally:
+                    if self._log_handler is not None:
+                        self._log_handler.close()  # reopened by the next record
 
     # -- checkpoints ------------------------------------------------------------------------
 
-    def _load_or_resume(self) -> None:
+    def _load_or_resume(self) -> bool:
+        """Resume or load what was asked, once; return whether the run resumed."""
+        resumed = False
         if self.resume_requested:
-            path = self.load_from
-            if path is None and self.work_dir is not None:
-                path = ckpt.find_latest_checkpoint(self.work_dir)
-            if path is None:
-                self.logger.info("no checkpoint to resume from; training from scratch")
-            else:
-                self.resume(path)
+            resumed = self._resumed = checkpointing.resume_run(self, self.load_from)
             self.resume_requested = False
         elif self.load_from is not None:
             self.load_checkpoint(self.load_from)
         self.load_from = None  # done: a second run does not load it again
+        return resumed
+
+    def _halt(self, signum: int) -> NoReturn:
+        """Where training stops for a signal: save the position exactly, then raise."""
+        path = None
+        if self.work_dir is not None:
+            if is_main_process():
+                path = self.save_checkpoint(
+                    self.work_dir, f"iter_{self.state.iter}.pth", by_epoch=None
+                )
+                ckpt.write_latest(self.work_dir, path)
+            else:
+                path = self.work_dir / f"iter_{self.state.iter}.pth"
+        error = Interrupted(signum, path)
+        self.logger.warning("%s", error)
+        raise error
 
     def save_checkpoint(
         self,
@@ -318,9 +343,12 @@ class BaseRunner:
         save_optimizer: bool = True,
         save_param_scheduler: bool = True,
         meta: Mapping[str, Any] | None = None,
-        by_epoch: bool = True,
+        by_epoch: bool | None = True,
     ) -> Path:
-        """Write a checkpoint of the run to ``out_dir/filename`` (atomically).
+        """Write a checkpoint of the run to ``out_dir/filename`` (atomically, checksummed).
+
+        A file this runner did not write is never replaced, unless the run resumed (it then
+        continues the run that wrote it).
 
         Args:
             out_dir: The directory.
@@ -328,22 +356,29 @@ class BaseRunner:
             save_optimizer: Include the optimizer state.
             save_param_scheduler: Include the parameter schedulers' states.
             meta: More values for ``checkpoint["meta"]`` (plain Python only).
-            by_epoch: Called at the end of an epoch (True) or of an iteration (False); it
-                decides the counters recorded, so that resuming continues after that point.
+            by_epoch: Called at the end of an epoch (True) or of an iteration (False), or
+                between iterations (None); it decides the counters recorded, so that resuming
+                continues right after that point.
 
         Returns:
             The path written.
+
+        Raises:
+            CheckpointError: The file exists and may not be replaced, or cannot be written.
         """
-        checkpoint = ckpt.gather_state(
-            model=self.model,
-            optim_wrapper=self.optim_wrapper if save_optimizer else None,
-            param_schedulers=self.param_schedulers if save_param_scheduler else (),
-            hooks=self.hook_names,
-            sampler=getattr(self.train_dataloader, "sampler", None),
+        path = (Path(out_dir) / filename).resolve()
+        overwrite = self._resumed or path in self._written
+        written = checkpointing.save(
+            self,
+            path,
+            save_optimizer=save_optimizer,
+            save_param_scheduler=save_param_scheduler,
+            meta=meta,
+            by_epoch=by_epoch,
+            overwrite=overwrite,
         )
-        checkpoint["meta"] = ckpt.run_meta(self.state.resume_point(by_epoch), self.seed, meta)
-        self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
-        return ckpt.save_checkpoint(checkpoint, Path(out_dir) / filename)
+        self._written.add(written.resolve())
+        return written
 
     def load_checkpoint(
         self,
@@ -354,44 +389,20 @@ class BaseRunner:
         """Load the model weights of a checkpoint; return the checkpoint.
 
         Raises:
-            CheckpointError: The file is missing or cannot be loaded with weights_only.
+            CheckpointError: The file is missing, corrupt or unreadable with weights_only, or
+                its weights do not fit the model (naming the keys).
         """
-        checkpoint = ckpt.load_checkpoint(filename, map_location, config_path="load_from")
-        result = ckpt.unwrap(self.model).load_state_dict(checkpoint["state_dict"], strict=strict)
-        if result.missing_keys or result.unexpected_keys:
-            self.logger.warning(
-                "loaded %s with missing keys %s and unexpected keys %s",
-                filename,
-                result.missing_keys,
-                result.unexpected_keys,
-            )
-        self.logger.info("loaded checkpoint %s", filename)
-        self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
-        return checkpoint
+        return checkpointing.load_weights(self, filename, map_location, strict)
 
     def resume(self, filename: str | os.PathLike[str]) -> dict[str, Any]:
-        """Restore weights, optimizer, schedulers, counters and hook states; return them."""
+        """Restore weights, optimizer, schedulers, counters and hook states; return them.
+
+        Raises:
+            CheckpointError: The file is missing, corrupt or unreadable, or the model or the
+                optimizer does not fit it (naming the keys).
+        """
         checkpoint = ckpt.load_checkpoint(filename, "cpu", config_path="resume")
-        ckpt.restore_state(
-            checkpoint,
-            model=self.model,
-            optim_wrapper=self.optim_wrapper,
-            param_schedulers=self.param_schedulers,
-            hooks=self.hook_names,
-            sampler=getattr(self.train_dataloader, "sampler", None),
-        )
-        meta = checkpoint.get("meta", {})
-        self.state.load_state_dict(meta)
-        seed = meta.get("seed")
-        if seed is not None and self.seed is not None and seed != self.seed:
-            self.logger.warning(
-                "the checkpoint was trained with seed %s, this run uses %s", seed, self.seed
-            )
-        self.logger.info(
-            "resumed from %s at epoch %d, iter %d", filename, self.state.epoch, self.state.iter
-        )
-        self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
-        return checkpoint
+        return checkpointing.restore(self, filename, checkpoint)
 
 
 def _eval_loop(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import string
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +28,15 @@ class CheckpointHook(Hook):
         save_last: Also save at the end of training when the interval does not fall there.
         save_optimizer: Include the optimizer state.
         save_param_scheduler: Include the parameter schedulers' states.
-        out_dir: Where to save, instead of the work directory.
+        out_dir: Where to save, instead of the work directory: an absolute path, or a path
+            relative to the work directory that stays inside it.
         filename_tmpl: The file name, formatted with the epoch or iteration count
-            (``epoch_{}.pth`` / ``iter_{}.pth`` by default).
+            (``epoch_{}.pth`` / ``iter_{}.pth`` by default): one ``{}`` field, and a plain
+            file name (no directory part).
+
+    Raises:
+        ValueError: ``interval`` is not a positive int, ``filename_tmpl`` is not a file name
+            with one ``{}`` field, or ``out_dir`` is relative and leaves the work directory.
     """
 
     priority = Priority.VERY_LOW
@@ -51,8 +59,10 @@ class CheckpointHook(Hook):
         self.save_last = save_last
         self.save_optimizer = save_optimizer
         self.save_param_scheduler = save_param_scheduler
-        self.out_dir = out_dir
-        self.filename_tmpl = filename_tmpl or ("epoch_{}.pth" if by_epoch else "iter_{}.pth")
+        self.out_dir = _check_out_dir(out_dir)
+        self.filename_tmpl = _check_template(
+            filename_tmpl or ("epoch_{}.pth" if by_epoch else "iter_{}.pth")
+        )
         self._kept: list[str] = []
 
     def state_dict(self) -> dict[str, Any]:
@@ -80,7 +90,7 @@ class CheckpointHook(Hook):
             self._save(runner, runner.iter + 1)
 
     def _save(self, runner: RunnerView, count: int) -> None:
-        out_dir = Path(self.out_dir) if self.out_dir is not None else runner.work_dir
+        out_dir = self._out_dir(runner.work_dir)
         if out_dir is None or not is_main_process():
             return
         filename = self.filename_tmpl.format(count)
@@ -100,3 +110,52 @@ class CheckpointHook(Hook):
         if self.max_keep_ckpts > 0:
             while len(self._kept) > self.max_keep_ckpts:
                 Path(self._kept.pop(0)).unlink(missing_ok=True)
+
+    def _out_dir(self, work_dir: Path | None) -> Path | None:
+        if self.out_dir is None:
+            return work_dir
+        out_dir = Path(self.out_dir)
+        if out_dir.is_absolute():
+            return out_dir
+        return (work_dir if work_dir is not None else Path.cwd()) / out_dir
+
+
+def _check_template(template: str) -> str:
+    """``template`` when it formats a count into a plain file name.
+
+    Raises:
+        ValueError: It has another number of fields than one ``{}``, or a directory part.
+    """
+    fields = [field for _, field, _, _ in string.Formatter().parse(template) if field is not None]
+    try:
+        if len(fields) != 1:
+            raise ValueError(f"it has {len(fields)} fields")
+        name = template.format(1)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise ValueError(
+            f"filename_tmpl must hold one '{{}}' for the count, as 'epoch_{{}}.pth'; "
+            f"{template!r} does not ({exc})"
+        ) from None
+    if Path(name).name != name or name in (".", ".."):
+        raise ValueError(
+            f"filename_tmpl must be a file name without a directory, got {template!r} "
+            "(use out_dir for another directory)"
+        )
+    return template
+
+
+def _check_out_dir(out_dir: str | os.PathLike[str] | None) -> str | None:
+    """``out_dir`` when it is absolute or a relative path that stays below where it starts.
+
+    Raises:
+        ValueError: A relative path that climbs out (``../elsewhere``).
+    """
+    if out_dir is None:
+        return None
+    path = Path(out_dir)
+    if not path.is_absolute() and ".." in path.parts:
+        raise ValueError(
+            f"out_dir {str(out_dir)!r} leaves the work directory; give an absolute path to "
+            "save elsewhere on purpose"
+        )
+    return str(out_dir)

@@ -14,6 +14,7 @@ from dependency_injector import providers
 from container import ConfigError, RegistryError, RegwireError
 from container.config import Config
 from runner import (
+    CheckInvalidLossHook,
     CheckpointHook,
     DistSamplerSeedHook,
     Hook,
@@ -51,6 +52,7 @@ def test_from_cfg_trains_with_the_default_hooks() -> None:
     assert [type(h) for h in runner.hooks] == [
         IterTimerHook,
         DistSamplerSeedHook,
+        CheckInvalidLossHook,
         LoggerHook,
         ParamSchedulerHook,
         CheckpointHook,
@@ -154,6 +156,7 @@ def test_default_hooks_replace_remove_update_and_custom() -> None:
         {
             "logger": {"interval": 3},
             "checkpoint": None,
+            "check_invalid_loss": None,  # the opt-out of the NaN check
             "timer": {"type": "IterTimerHook", "priority": "highest"},
         },
         [{"type": Mine, "priority": 5}, {"type": Mine}],

@@ -27,7 +27,9 @@ def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_list_all_and_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"^hook \(\d+\): CheckpointHook, DistSamplerSeedHook", out, re.M)
+    assert re.search(
+        r"^hook \(\d+\): CheckInvalidLossHook, CheckpointHook, DistSamplerSeedHook", out, re.M
+    )
     assert main(["list", "loop"]) == 0
     assert "IterBasedTrainLoop" in capsys.readouterr().out
 
@@ -160,3 +162,45 @@ def test_python_dash_m_runner_is_the_command() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "IterBasedTrainLoop" in result.stdout
+
+
+def test_hostile_runner_inputs_exit_2_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = str(tmp_path / "work")
+    one_epoch = ["--cfg-options", "train_cfg.max_epochs=1"]
+    assert main(["train", DIGITS, "--work-dir", work, *one_epoch]) == 0
+    checkpoint = tmp_path / "work" / "epoch_1.pth"
+    before = checkpoint.read_bytes()
+    cases = [
+        (["train", DIGITS, "--work-dir", work, *one_epoch], "holds checkpoints of an earlier run"),
+        (["test", DIGITS, "--checkpoint", "/etc/passwd", "--work-dir", work], "'/etc/passwd'"),
+        (["train", DIGITS, "--work-dir", str(tmp_path / "w2"), "--cfg-options",
+          f"randomness.seed={2**70}"], "'randomness.seed' must be an int from 0 to 2**63 - 1"),
+        (["train", DIGITS, "--work-dir", str(checkpoint / "under_a_file")], "Not a directory"),
+    ]  # fmt: skip
+    capsys.readouterr()
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert message in err, err
+        assert len(err.strip().splitlines()) == 1, err
+    assert checkpoint.read_bytes() == before
+
+
+def test_resume_over_an_unreadable_pointer_continues_from_the_newest_good_checkpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "work"
+    assert (
+        main(["train", DIGITS, "--work-dir", str(work), "--cfg-options", "train_cfg.max_epochs=1"])
+        == 0
+    )
+    (work / "last_checkpoint").write_bytes(b"\xff\xfe\x00")
+    capsys.readouterr()
+    resume = ["--work-dir", str(work), "--resume", "--cfg-options", "train_cfg.max_epochs=2"]
+    assert main(["train", DIGITS, *resume]) == 0
+    out = capsys.readouterr().out
+    assert "skipped" in out
+    assert f"resumed from {work / 'epoch_1.pth'}" in out
+    assert (work / "epoch_2.pth").is_file()

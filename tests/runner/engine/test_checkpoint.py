@@ -25,6 +25,7 @@ from runner import (
     load_checkpoint,
     save_checkpoint,
 )
+from runner.engine import LOCK_FILE
 
 from ..conftest import ToyModel, make_data
 
@@ -180,7 +181,8 @@ def test_max_keep_ckpts_survives_resume(tmp_path: Path) -> None:
     run(4, True)
     assert sorted(p.name for p in tmp_path.glob("*.pth")) == ["epoch_3.pth", "epoch_4.pth"]
     assert find_latest_checkpoint(tmp_path) == (tmp_path / "epoch_4.pth").resolve()
-    assert not any(name.startswith(".") for name in os.listdir(tmp_path))
+    hidden = [name for name in os.listdir(tmp_path) if name.startswith(".")]
+    assert hidden == [LOCK_FILE]  # no temporary file left; the lock stays (it is free)
 
 
 def test_epoch_loop_resumes_mid_epoch(tmp_path: Path) -> None:

@@ -81,8 +81,9 @@ def test_hook_failure_names_hook_and_stage(model: ToyModel, optim: OptimWrapper)
 def test_table_is_logged_at_start(
     model: ToyModel, optim: OptimWrapper, caplog: pytest.LogCaptureFixture
 ) -> None:
+    runner = make_runner(model, optim, hooks=[LoggerHook(), IterTimerHook()])
     with caplog.at_level(logging.INFO, logger="regwire"):
-        make_runner(model, optim, hooks=[LoggerHook(), IterTimerHook()])
+        runner.train()  # logged when the run starts, into its log file too
     text = caplog.text
     assert "hooks by stage:" in text
     assert "after_train_iter:\n  (NORMAL      ) IterTimerHook\n  (BELOW_NORMAL) LoggerHook" in text

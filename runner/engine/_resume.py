@@ -1,0 +1,65 @@
+"""Which checkpoint a run resumes from, and never starting over by accident.
+
+``resume: true`` without a file continues from the newest checkpoint in the work directory
+that loads and verifies: the one ``last_checkpoint`` names first, then every other ``*.pth``
+there, newest first. Each one skipped is reported with its reason. When checkpoints are there
+but none of them loads, the run stops with an error naming them; only a work directory with no
+checkpoint at all starts from scratch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ._checkpoint import LAST_CHECKPOINT, CheckpointError, load_checkpoint, read_pointer
+
+
+@attrs.frozen
+class Found:
+    """A checkpoint to resume from, and those skipped on the way (with their reasons)."""
+
+    path: Path
+    checkpoint: dict[str, Any]
+    skipped: tuple[tuple[Path, str], ...] = ()
+
+
+def newest_good_checkpoint(work_dir: Path) -> Found | None:
+    """The newest checkpoint in ``work_dir`` that loads and verifies.
+
+    Returns:
+        None when ``work_dir`` holds no checkpoint and no ``last_checkpoint``.
+
+    Raises:
+        CheckpointError: There are checkpoints, but none loads (the message lists each one
+            with its reason).
+    """
+    skipped: list[tuple[Path, str]] = []
+    candidates: list[Path] = []
+    try:
+        named = read_pointer(work_dir)
+    except CheckpointError as exc:
+        skipped.append((work_dir / LAST_CHECKPOINT, str(exc)))
+    else:
+        if named is not None:
+            candidates.append(named)
+    files = work_dir.glob("*.pth") if work_dir.is_dir() else iter(())
+    by_age = sorted(files, key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    seen = {path.resolve() for path in candidates}
+    candidates += [path for path in by_age if path.resolve() not in seen]
+    for path in candidates:
+        try:
+            return Found(path, load_checkpoint(path, config_path="resume"), tuple(skipped))
+        except CheckpointError as exc:
+            skipped.append((path, str(exc)))
+    if not skipped:
+        return None
+    reasons = "; ".join(f"{path.name}: {reason}" for path, reason in skipped)
+    raise CheckpointError(
+        f"cannot resume from {str(work_dir)!r}: it holds checkpoints, but none loads "
+        f"({reasons}); give one with --resume CKPT (resume: true, load_from: CKPT), or train "
+        "in another work_dir",
+        config_path="resume",
+    )
