@@ -50,7 +50,11 @@ def checkpoint() -> dict[str, Any]:
     optimizer.step()  # Adam's two moments: the optimizer state is twice the weights
     params = sum(p.numel() for p in model.parameters())
     assert 9_900_000 < params < 10_100_000, params
-    return {"meta": {"epoch": 1}, "state_dict": model.state_dict(), "optimizer": optimizer.state_dict()}
+    return {
+        "meta": {"epoch": 1},
+        "state_dict": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+    }
 
 
 def plain_save(data: dict[str, Any], path: Path) -> None:

@@ -43,6 +43,17 @@ Where regwire differs from MMEngine, on purpose
       whose ``str`` is ``configs/base.yaml:12`` or ``--cfg-options optim_wrapper.optimizer.lr=0.1``.
     - Bases from other packages (``mmdet::path``) and the ``read_base()`` lazy-import style are
       not supported.
+    - A value an explicit YAML tag cannot read (``!!int x``, ``!!bool maybe``, bad base64 in
+      ``!!binary``) is an error, never a traceback or a guessed value.
+
+Limits on input (named constants, documented in ``_limits``; each refused with a located error)
+    ``MAX_FILE_BYTES`` (16 MiB a file; only regular files are read: a FIFO or ``/dev/zero`` is
+    refused before it is opened), ``MAX_LOAD_FILES`` and ``MAX_LOAD_BYTES`` (what one load and
+    its bases read in all), ``MAX_DEPTH`` (100 nested dicts and lists, in YAML, JSON, Python
+    values, overrides and ``merge_from_dict``), ``MAX_INT_DIGITS`` (1000), and
+    ``MAX_ALIAS_VALUES``/``MAX_ALIAS_CHARS`` (what YAML aliases, merge keys and ``{{_base_.x}}``
+    references may expand to in one file: a 1 KB alias bomb stops there in a fraction of a
+    second).
 
 Command-line overrides (``cfg_options=[...]``, ``--cfg-options`` in the CLI)
     ``key=value`` sets an *existing* key (dotted; numbers index lists: ``pipeline.1.size=256``);
@@ -53,6 +64,8 @@ Command-line overrides (``cfg_options=[...]``, ``--cfg-options`` in the CLI)
     the string ``"a,b"``, where MMEngine's ``DictAction`` makes a list: write ``[a, b]``). Overrides
     run before ``custom_imports``. A dict for ``cfg_options`` goes to
     ``cfg.merge_from_dict(options, allow_new_keys=True)``, which merges dicts as MMEngine does.
+    Neither may set a reserved key (``_base_``, ``_delete_``, ``filename``, ...) or an empty one
+    (``+a.=1``).
 
 Dump
     ``cfg.dump("out.yaml" | "out.json" | "out.py")`` writes plain values (dicts, lists, tuples,
@@ -60,15 +73,31 @@ Dump
     JSON write tuples as lists). Anything else is an error naming its path. No yapf.
 """
 
-from ._config import RESERVED_KEYS, Config
+from ._config import Config
 from ._configdict import ConfigDict
+from ._keys import DELETE_KEY, RESERVED_KEYS
+from ._limits import (
+    MAX_ALIAS_CHARS,
+    MAX_ALIAS_VALUES,
+    MAX_DEPTH,
+    MAX_FILE_BYTES,
+    MAX_INT_DIGITS,
+    MAX_LOAD_BYTES,
+    MAX_LOAD_FILES,
+)
 from ._load import import_custom_modules
-from ._merge import DELETE_KEY
 from ._overrides import parse_override
 from ._provenance import Source
 
 __all__ = [
     "DELETE_KEY",
+    "MAX_ALIAS_CHARS",
+    "MAX_ALIAS_VALUES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_INT_DIGITS",
+    "MAX_LOAD_BYTES",
+    "MAX_LOAD_FILES",
     "RESERVED_KEYS",
     "Config",
     "ConfigDict",

@@ -9,14 +9,11 @@ from typing import Any
 
 from ._configdict import ConfigDict, to_config
 from ._dump import python_text, to_text, write
+from ._keys import RESERVED_KEYS
 from ._load import LoadOptions, import_custom_modules, load_file, load_text
 from ._overrides import apply_overrides, merge_options
 from ._paths import config_error, parse_path
 from ._provenance import Provenance, Source
-
-#: Top-level keys a config may not have, because ``Config`` attributes of the same name would
-#: hide them (as in MMEngine).
-RESERVED_KEYS = ("filename", "text", "pretty_text", "env_variables")
 
 Options = Sequence[str] | Mapping[str, Any]
 

@@ -16,12 +16,14 @@ import os
 import unicodedata
 from typing import Any
 
-from ._paths import config_error
+from ._limits import MAX_INT_DIGITS, int_digits_problem
+from ._paths import config_error, get_path, iter_paths
 from ._yaml import dump_yaml
 
 _SCALARS = (str, int, float, bool, type(None))
 _WIDTH = 88
 _INDENT = "    "
+_MAX_INT_BITS = math.ceil(MAX_INT_DIGITS / math.log10(2))  # what loading accepts
 
 
 def check_plain(value: Any, path: tuple[Any, ...] = (), *, string_keys: bool = False) -> None:
@@ -46,6 +48,12 @@ def check_plain(value: Any, path: tuple[Any, ...] = (), *, string_keys: bool = F
             "tuples, strings, numbers, booleans and None can be dumped",
             path=path,
         )
+    elif isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        raise config_error(
+            f"cannot write an integer of {value.bit_length():,} bits: "
+            + int_digits_problem(math.ceil(value.bit_length() * math.log10(2))),
+            path=path,
+        )
 
 
 def to_text(data: dict[str, Any], extension: str) -> str:
@@ -56,13 +64,43 @@ def to_text(data: dict[str, Any], extension: str) -> str:
     """
     if extension in (".yaml", ".yml"):
         check_plain(data)
-        return dump_yaml(data)
+        try:
+            return _encodable(dump_yaml(data), data)
+        except UnicodeEncodeError as exc:  # libyaml's emitter writes UTF-8
+            raise _not_unicode(data, exc) from exc
     if extension == ".json":
         check_plain(data, string_keys=True)
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return _encodable(json.dumps(data, indent=2, ensure_ascii=False) + "\n", data)
     if extension == ".py":
         return python_text(data)
     raise config_error(f"cannot dump to {extension!r}: use .py, .yaml, .yml or .json")
+
+
+def _encodable(text: str, data: Any) -> str:
+    """Return ``text``, a dump of ``data``, if it can be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _not_unicode(data, exc) from exc
+    return text
+
+
+def _not_unicode(data: Any, exc: UnicodeEncodeError) -> Exception:
+    """Return the error for a string of ``data`` that holds a lone surrogate."""
+    bad = str(exc.object[exc.start])
+    path = next(
+        (
+            found
+            for found in iter_paths(data)
+            if bad in str(found[-1]) or bad in str(get_path(data, found))
+        ),
+        (),
+    )
+    return config_error(
+        f"{bad!r} is not a Unicode character (a lone surrogate): YAML and JSON cannot hold "
+        "it; dump to .py, or fix the string",
+        path=path[:-1] if path and bad in str(path[-1]) else path,
+    )
 
 
 def python_text(data: dict[str, Any]) -> str:

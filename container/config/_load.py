@@ -3,6 +3,8 @@
 :func:`load_file` reads a file, substitutes its ``{{...}}`` variables, loads its bases (in
 order, each relative to the file, of any format), merges them (a key may come from one sibling
 base only), and merges the file over them. It returns plain data and its :class:`Provenance`.
+Files are read through ``_files``, within the limits of ``_limits``, which one load counts
+in a :class:`~._files.Reads`.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import Any
 
 import attrs
 
-from .._errors import did_you_mean
 from ._configdict import ConfigDict, to_config
+from ._files import Reads, read_text, real_path
+from ._keys import BASE_KEY
+from ._limits import MAX_INT_DIGITS, depth_problem, int_digits_problem, too_deep
 from ._merge import merge
 from ._paths import Path, config_error
 from ._provenance import Provenance, Source
-from ._python import BASE_KEY, parse, record_lines, run, take_bases
+from ._python import parse, record_lines, run, take_bases
 from ._text import resolve_base_refs, substitute
 from ._yaml import load_yaml, node_lines
 
@@ -59,10 +63,14 @@ def load_file(filename: str, options: LoadOptions = LoadOptions()) -> Loaded:
     """Load a config file with everything it inherits.
 
     Raises:
-        ConfigError: The file or a base is missing, malformed, or inherits from itself.
+        ConfigError: The file or a base is missing, malformed, inherits from itself, or is
+            over a limit of ``_limits`` (not a regular file, too large, nested too deep, ...).
     """
-    path = os.path.expanduser(filename)
-    data, provenance = _load_file(path, file_format(path), options, ())
+    try:
+        path = os.path.expanduser(filename)
+    except ValueError as exc:  # "~user" with a NUL character in it
+        raise config_error(f"cannot read config file {filename!r}: {exc}") from exc
+    data, provenance = _load_file(path, file_format(path), options, (), Reads())
     return Loaded(data, provenance)
 
 
@@ -70,22 +78,8 @@ def load_text(text: str, extension: str, options: LoadOptions = LoadOptions()) -
     """Load config text given as a string; ``_base_`` paths are relative to the working dir."""
     if extension.lower() not in FORMATS:
         raise config_error(f"file_format must be one of .py, .yaml, .yml, .json, not {extension!r}")
-    data, provenance = _load(None, text, extension.lower(), options, ())
+    data, provenance = _load(None, text, extension.lower(), options, (), Reads())
     return Loaded(data, provenance)
-
-
-def _read(filename: str, source: object) -> str:
-    try:
-        with open(filename, encoding="utf-8") as stream:
-            return stream.read()
-    except FileNotFoundError as exc:
-        folder = os.path.dirname(filename) or "."
-        hint = ""
-        if os.path.isdir(folder):
-            hint = did_you_mean(os.path.basename(filename), os.listdir(folder))
-        raise config_error(f"config file {filename!r} does not exist{hint}", source=source) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise config_error(f"cannot read config file {filename!r}: {exc}", source=source) from exc
 
 
 def _load_file(
@@ -93,10 +87,11 @@ def _load_file(
     extension: str,
     options: LoadOptions,
     chain: tuple[str, ...],
+    reads: Reads,
     included_from: Source | None = None,
 ) -> tuple[dict[str, Any], Provenance]:
     """Load ``filename``, which the files in ``chain`` inherit from (through ``included_from``)."""
-    real = os.path.realpath(filename)
+    real = real_path(filename, included_from)
     if real in chain:
         cycle = " -> ".join([*chain[chain.index(real) :], real])
         raise config_error(
@@ -104,8 +99,8 @@ def _load_file(
             path=BASE_KEY,
             source=included_from,
         )
-    text = _read(filename, included_from)
-    return _load(filename, text, extension, options, (*chain, real))
+    text = read_text(filename, included_from, reads)
+    return _load(filename, text, extension, options, (*chain, real), reads)
 
 
 def _load(
@@ -114,6 +109,7 @@ def _load(
     extension: str,
     options: LoadOptions,
     chain: tuple[str, ...],
+    reads: Reads,
 ) -> tuple[dict[str, Any], Provenance]:
     origin = filename if filename is not None else "<string>"
     text, refs = substitute(
@@ -133,7 +129,7 @@ def _load(
         base_source = provenance.lookup((BASE_KEY,))
 
     base_data, base_provenance = _load_bases(
-        base_files, filename, options, chain, base_source or Source(origin)
+        base_files, filename, options, chain, reads, base_source or Source(origin)
     )
     # Only a Python file's code sees its bases, as ``_base_``: it gets a ConfigDict copy, which
     # it may change. Merging and {{_base_...}} references read plain data and copy what they
@@ -144,8 +140,10 @@ def _load(
         data = run(tree, os.path.abspath(filename) if filename else origin, origin, code_base)
         base = code_base
         record_lines(tree, origin, provenance)
+        _check_depth(data, provenance, origin)
     if refs:
         data = resolve_base_refs(data, refs, base)
+        _check_depth(data, provenance, origin)  # a reference may bring a deep value in deep
     merged = merge(base, data, base_provenance)
     base_provenance.update(provenance)
     return merged, base_provenance
@@ -181,10 +179,20 @@ def _load_json(text: str, origin: str) -> Any:
             duplicates[id(result)] = next(k for i, k in enumerate(keys) if k in keys[:i])
         return result
 
+    def integer(digits: str) -> int:
+        count = len(digits.lstrip("-"))
+        if count > MAX_INT_DIGITS:
+            line = text.count("\n", 0, text.find(digits)) + 1
+            raise config_error(int_digits_problem(count), source=Source(origin, line))
+        return int(digits)
+
     try:
-        data = json.loads(text, object_pairs_hook=unique)
+        data = json.loads(text, object_pairs_hook=unique, parse_int=integer)
     except json.JSONDecodeError as exc:
         raise config_error(f"invalid JSON: {exc.msg}", source=Source(origin, exc.lineno)) from exc
+    except RecursionError as exc:  # nested far deeper than MAX_DEPTH
+        raise config_error(depth_problem(), source=Source(origin)) from exc
+    _check_depth(data, Provenance(), origin)
     if duplicates:
         path, key = next(
             (path, duplicates[id(value)])
@@ -193,6 +201,14 @@ def _load_json(text: str, origin: str) -> Any:
         )
         raise config_error(f"key {key!r} is given twice in one object", path=path, source=origin)
     return data
+
+
+def _check_depth(data: Any, provenance: Provenance, origin: str) -> None:
+    """Raise if ``data``, a file's values, nests deeper than ``MAX_DEPTH``."""
+    deep = too_deep(data)
+    if deep is not None:
+        where = provenance.lookup(deep) or Source(origin)
+        raise config_error(depth_problem(), path=deep, source=where)
 
 
 def _dicts(value: Any, path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
@@ -211,6 +227,7 @@ def _load_bases(
     filename: str | None,
     options: LoadOptions,
     chain: tuple[str, ...],
+    reads: Reads,
     source: Source,
 ) -> tuple[dict[str, Any], Provenance]:
     if isinstance(base_files, str):
@@ -236,7 +253,7 @@ def _load_bases(
             )
         path = os.path.normpath(os.path.join(folder, base_file))
         extension = file_format(path, source=source)
-        base_data, base_provenance = _load_file(path, extension, options, chain, source)
+        base_data, base_provenance = _load_file(path, extension, options, chain, reads, source)
         for key in base_data:
             if key in owners:
                 raise config_error(
@@ -292,6 +309,12 @@ def import_custom_modules(data: Mapping[str, Any], provenance: Provenance | None
             source=provenance.lookup(flag),
         )
     for index, name in enumerate(imports):
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise config_error(
+                f"{name!r} is not a module name (dotted Python names: 'pkg.module')",
+                path=(*path, index),
+                source=provenance.lookup((*path, index)),
+            )
         try:
             importlib.import_module(name)
         except ImportError as exc:

@@ -9,13 +9,15 @@ to delete (MMEngine leaks it when the bases lack the key). ``merge_from_dict`` m
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from ._keys import DELETE_KEY
 from ._paths import Path, config_error, iter_paths
 from ._provenance import Provenance, Source
 
-DELETE_KEY = "_delete_"
 _MISSING: Any = object()
+_INDEX = re.compile(r"-?[0-9]+")
 
 
 def strip_delete(value: Any) -> Any:
@@ -65,13 +67,7 @@ def merge(
         elif list_keys and isinstance(old, list) and _is_index_dict(value):
             items = dict(enumerate(old))
             for index_key, item in value.items():
-                index = int(index_key)
-                if not -len(old) <= index < len(old):
-                    raise config_error(
-                        f"list index {index} out of range (the list has {len(old)} items)",
-                        path=(*here, index),
-                        source=source,
-                    )
+                index = _list_index(index_key, len(old), here, source)
                 items = merge(
                     items,
                     {index % len(old): item},
@@ -100,4 +96,22 @@ def _is_index_dict(value: Any) -> bool:
 
 
 def _is_index(key: object) -> bool:
-    return isinstance(key, int) or (isinstance(key, str) and key.lstrip("-").isdigit())
+    return isinstance(key, int) or (isinstance(key, str) and _INDEX.fullmatch(key) is not None)
+
+
+def _list_index(key: int | str, length: int, path: Path, source: Source | None) -> int:
+    """Return the index ``key`` names in a list of ``length`` items at ``path``.
+
+    Raises:
+        ConfigError: The index is out of range.
+    """
+    text = str(key)
+    index = int(key) if len(text) <= 20 else None  # a longer one is out of range anyway
+    if index is None or not -length <= index < length:
+        shown = text if index is not None else text[:20] + "..."
+        raise config_error(
+            f"list index {shown} out of range (the list has {length} items)",
+            path=(*path, index if index is not None else shown),
+            source=source,
+        )
+    return index

@@ -9,21 +9,31 @@ The command-line grammar, one override per string:
   when ``key`` ends in the list's length.
 - ``~key`` deletes a key or list item.
 
+A key may not be empty or have an empty part (``+a.=1``, ``a..b=1``), nor name what the loader
+reserves (``_base_``, ``_delete_``, and at the top ``filename`` and the other names of
+``Config`` attributes); ``merge_from_dict`` keys follow the same rules.
+
 ``value`` is read as a YAML flow scalar or collection: ``0.1``, ``1e-3``, ``true``, ``null``
 (also ``None``), ``[1, 2]``, ``{type: SGD, lr: 0.1}``, ``'quoted text'``; anything else is a
-string, and ``key=`` is the empty string. The value replaces the old one; dicts are not merged.
+string, and ``key=`` is the empty string. The value replaces the old one; dicts are not merged
+(and a ``_delete_`` key in it is dropped, as everywhere). The value is read like a YAML file,
+within the same limits; its key counts towards the nesting depth.
 """
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import yaml
 
+from .._errors import ConfigError
 from ._configdict import wrap
-from ._merge import merge
+from ._keys import reserved_problem
+from ._limits import MAX_DEPTH, depth_problem, too_deep
+from ._merge import merge, strip_delete
 from ._paths import Path, config_error, get_path, iter_paths, parse_path
 from ._provenance import Provenance, Source
 from ._yaml import load_value
@@ -45,32 +55,59 @@ def parse_override(text: str) -> Override:
     """Parse one ``key=value``, ``+key=value`` or ``~key`` string.
 
     Raises:
-        ConfigError: The string does not follow the grammar, or its value is not valid YAML.
+        ConfigError: The string does not follow the grammar, its key is empty, has an empty
+            part or names a reserved key, or its value is not valid YAML.
     """
     source = Source(CLI_ORIGIN, detail=text)
     stripped = text.strip()
     if stripped.startswith("~"):
         if "=" in stripped:
             raise config_error("'~key' deletes a key and takes no value", source=source)
-        return Override("delete", stripped[1:], None, source)
+        return Override("delete", check_key(stripped[1:], source), None, source)
     action = "set"
     if stripped.startswith("+"):
         action, stripped = "add", stripped[1:]
     key, equals, raw = stripped.partition("=")
     if not equals:
         raise config_error("expected 'key=value', '+key=value' or '~key'", source=source)
-    return Override(action, key.strip(), parse_value(raw.strip(), source), source)
+    key = check_key(key.strip(), source)
+    return Override(action, key, parse_value(raw.strip(), source, key), source)
 
 
-def parse_value(raw: str, source: Source) -> Any:
-    """Read a command-line value (see the module docstring)."""
+def check_key(key: str, source: Source) -> str:
+    """Return a dotted key an override or ``merge_from_dict`` names, if it may be set.
+
+    Raises:
+        ConfigError: The key is empty or has an empty part (``a..b``, ``+a.=1``), nests
+            deeper than ``MAX_DEPTH``, or names a reserved key (``_base_``, ``_delete_``,
+            ``filename``, ...).
+    """
+    parts = key.split(".")
+    if not key or not all(parts):
+        message = f"malformed key {key!r}: a dotted key cannot be empty or have an empty part"
+        raise config_error(message, source=source)
+    if len(parts) > MAX_DEPTH:
+        raise config_error(depth_problem(), path=key, source=source)
+    reserved = reserved_problem(parts)
+    if reserved is not None:
+        length, problem = reserved
+        raise config_error(problem, path=tuple(parts[:length]), source=source)
+    return key
+
+
+def parse_value(raw: str, source: Source, key: str = "") -> Any:
+    """Read a command-line value (see the module docstring) for ``key``."""
     if raw == "":
         return ""
+    path = tuple(key.split(".")) if key else ()
     try:
-        value = load_value(raw)
+        value = load_value(raw, source, path)
     except yaml.YAMLError as exc:
-        problem = getattr(exc, "problem", None) or exc
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise config_error(f"cannot read the value {raw!r}: {problem}", source=source) from exc
+    except ConfigError as exc:
+        message = f"cannot read the value {raw!r}: {exc.template}"
+        raise config_error(message, path=exc.config_path, source=source) from exc
     if isinstance(value, dict | list) and not raw.startswith(("{", "[")):
         return raw  # "a: b" or "- a" is text, not block YAML
     return value
@@ -104,7 +141,7 @@ def _set(data: Any, provenance: Provenance, path: Path, value: Any, source: Sour
         raise config_error("cannot change an item of a tuple", path=path, source=source)
     if _has(parent, path[-1]):
         provenance.forget(path, parent[path[-1]])
-    value = wrap(value)
+    value = wrap(strip_delete(value))
     parent[path[-1]] = value
     provenance.record(path, source)
     for sub in iter_paths(value, path):
@@ -181,7 +218,11 @@ def merge_options(
             its list's range.
     """
     for key, value in options.items():
-        source = Source("merge_from_dict", detail=f"{key}={value!r}")
+        source = Source("merge_from_dict", detail=f"{key}={_shown(value)}")
+        check_key(str(key), source)
+        deep = too_deep(value, len(str(key).split(".")))
+        if deep is not None:
+            raise config_error(depth_problem(), path=(str(key), *deep), source=source)
         path = parse_path(data, str(key), source=source, create_missing=allow_new_keys)
         parent = get_path(data, path[:-1])
         if isinstance(parent, tuple):
@@ -190,3 +231,11 @@ def merge_options(
         old = {last: parent[last]} if _has(parent, last) else {}
         merged = merge(old, {last: value}, provenance, path[:-1], list_keys=True, source=source)
         parent[last] = wrap(merged[last])
+
+
+def _shown(value: Any) -> str:
+    """Return ``value`` as a source shows it: its repr, shortened where it is long."""
+    try:
+        return reprlib.repr(value)
+    except ValueError:  # an int too long for repr (sys.get_int_max_str_digits)
+        return f"<{type(value).__name__}>"

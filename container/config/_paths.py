@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from providers import suggestion
+from providers import PATH, suggestion
 
 from .._errors import ConfigError, nearest
 
@@ -37,9 +37,17 @@ def config_error(
         ``ConfigError("configs/a.yaml:12: model.depth: <message>")`` with ``config_path`` and
         ``source`` set.
     """
-    where = str(source) if source is not None else None
-    config_path = dotted(path) if isinstance(path, tuple) else path
+    where = printable(str(source)) if source is not None else None
+    config_path = printable(dotted(path) if isinstance(path, tuple) else path or "")
+    message = PATH.join(printable(part) for part in message.split(PATH))  # the marker stays
     return ConfigError(message, config_path=config_path or None, source=where, source_first=True)
+
+
+def printable(text: str) -> str:
+    """Return ``text`` with control characters escaped (``\\n``), so a message is one line."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def iter_paths(value: Any, prefix: Path = ()) -> Iterator[Path]:

@@ -14,10 +14,10 @@ import types
 from typing import Any
 
 from ._configdict import ConfigDict
+from ._keys import BASE_KEY
 from ._paths import Path, config_error
 from ._provenance import Provenance, Source
 
-BASE_KEY = "_base_"
 _DROPPED_TYPES = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
 
 
@@ -25,12 +25,20 @@ def parse(text: str, origin: str) -> ast.Module:
     """Parse a Python config's text.
 
     Raises:
-        ConfigError: The text is not valid Python; names the file and line.
+        ConfigError: The text is not valid Python, or nests too deep for Python's parser;
+            names the file and the line where known.
     """
     try:
         return ast.parse(text, filename=origin)
     except SyntaxError as exc:
         raise config_error(f"invalid Python: {exc.msg}", source=Source(origin, exc.lineno)) from exc
+    except UnicodeEncodeError as exc:  # a lone surrogate: Python source is UTF-8
+        line = text.count("\n", 0, exc.start) + 1
+        message = f"invalid Python: {text[exc.start]!r} is not a Unicode character"
+        raise config_error(message, source=Source(origin, line)) from exc
+    except (MemoryError, RecursionError) as exc:  # what the parser raises when its stack is full
+        message = "invalid Python: the code nests too deep for Python's parser"
+        raise config_error(message, source=Source(origin)) from exc
 
 
 def take_bases(tree: ast.Module, origin: str) -> tuple[Any, Source | None]:
@@ -54,7 +62,7 @@ def take_bases(tree: ast.Module, origin: str) -> tuple[Any, Source | None]:
         where = Source(origin, statement.lineno)
         try:
             found = ast.literal_eval(statement.value)
-        except ValueError as exc:
+        except (TypeError, ValueError, RecursionError) as exc:  # TypeError: {[1]: 2}
             raise config_error(
                 "_base_ must be a literal path or list of paths", path=BASE_KEY, source=where
             ) from exc
@@ -68,7 +76,13 @@ def run(tree: ast.Module, filename: str, origin: str, base: ConfigDict) -> dict[
     Raises:
         ConfigError: The code raised; names the file and the line that failed.
     """
-    code = compile(tree, origin, "exec")
+    try:
+        code = compile(tree, origin, "exec")
+    except (MemoryError, RecursionError) as exc:  # a chain of a + a + ... too long to compile
+        message = "invalid Python: the code nests too deep for Python's compiler"
+        raise config_error(message, source=Source(origin)) from exc
+    except SyntaxError as exc:  # what only the compiler sees: 'return' outside a function
+        raise config_error(f"invalid Python: {exc.msg}", source=Source(origin, exc.lineno)) from exc
     namespace: dict[str, Any] = {BASE_KEY: base, "__file__": filename, "__name__": "__config__"}
     try:
         exec(code, namespace)  # running the file is what a Python config means

@@ -18,13 +18,16 @@ from typing import Any
 import attrs
 
 from .._errors import ConfigError
+from ._limits import Expansion, measure
 from ._paths import config_error, get_path, parse_path
 from ._provenance import Source
 
 _PREDEFINED = re.compile(
     r"\{\{\s*(fileDirname|fileBasenameNoExtension|fileBasename|fileExtname)\s*\}\}"
 )
-_ENV = re.compile(r"""\{\{\s*(['"]?)\s*\$(\w+)\s*(?::\s*([^{}'"]*?))?\s*\1\s*\}\}""")
+# Possessive quantifiers (``*+``): no backtracking over a long run of spaces, which took the
+# lazy default of an older pattern minutes for "{{$A:" followed by 1,000 spaces.
+_ENV = re.compile(r"""\{\{\s*+(['"]?)\s*+\$(\w++)\s*+(?::([^{}'"]*+))?\1\s*+\}\}""")
 _BASE_REF = re.compile(r"\{\{\s*_base_\.([\w.]+)\s*\}\}")
 _PLACEHOLDER = re.compile(r'"?__regwire_base_ref_(\d+)__"?')
 
@@ -39,6 +42,20 @@ class BaseRef:
 
 def _line(text: str, position: int) -> int:
     return text.count("\n", 0, position) + 1
+
+
+@attrs.define
+class _Lines:
+    """Line numbers of positions met in order, counted once through the text."""
+
+    text: str
+    _position: int = 0
+    _line: int = 1
+
+    def at(self, position: int) -> int:
+        self._line += self.text.count("\n", self._position, position)
+        self._position = position
+        return self._line
 
 
 def substitute(
@@ -69,9 +86,10 @@ def substitute(
     if environment:
         text = _ENV.sub(lambda match: _environment(match, text, origin), text)
     refs: list[BaseRef] = []
+    lines = _Lines(text)
 
     def placeholder(match: re.Match[str]) -> str:
-        refs.append(BaseRef(match.group(1), Source(origin, _line(text, match.start()))))
+        refs.append(BaseRef(match.group(1), Source(origin, lines.at(match.start()))))
         return f'"__regwire_base_ref_{len(refs) - 1}__"'
 
     return _BASE_REF.sub(placeholder, text), refs
@@ -100,6 +118,7 @@ def _environment(match: re.Match[str], text: str, origin: str) -> str:
     value = os.environ.get(name)
     if value is not None:
         return value
+    default = (default or "").strip()
     if default:
         return default
     raise config_error(
@@ -113,22 +132,46 @@ def resolve_base_refs(value: Any, refs: list[BaseRef], base: Any) -> Any:
     """Return ``value`` with every base-reference placeholder replaced (containers are copied).
 
     Raises:
-        ConfigError: A reference names a key the bases lack, with the nearest one suggested.
+        ConfigError: A reference names a key the bases lack, with the nearest one suggested;
+            or the references together copy in more than ``MAX_ALIAS_VALUES`` values.
     """
-    if isinstance(value, str):
-        match = _PLACEHOLDER.fullmatch(value)
-        if match is not None:
-            return _lookup(refs[int(match.group(1))], base)
-        if "__regwire_base_ref_" in value:
-            return _PLACEHOLDER.sub(lambda m: str(_lookup(refs[int(m.group(1))], base)), value)
+    return _Resolver(refs, base).resolve(value)
+
+
+@attrs.define
+class _Resolver:
+    """Replaces the placeholders of one file's references, counting what they copy in."""
+
+    refs: list[BaseRef]
+    base: Any
+    _expansion: Expansion = attrs.field(factory=Expansion)
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, str):
+            match = _PLACEHOLDER.fullmatch(value)
+            if match is not None:
+                return self._value(match)
+            if "__regwire_base_ref_" in value:
+                return _PLACEHOLDER.sub(lambda found: str(self._value(found)), value)
+            return value
+        if isinstance(value, dict):
+            return {key: self.resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if isinstance(value, tuple):
+            return tuple(self.resolve(item) for item in value)
         return value
-    if isinstance(value, dict):
-        return {key: resolve_base_refs(item, refs, base) for key, item in value.items()}
-    if isinstance(value, list):
-        return [resolve_base_refs(item, refs, base) for item in value]
-    if isinstance(value, tuple):
-        return tuple(resolve_base_refs(item, refs, base) for item in value)
-    return value
+
+    def _value(self, match: re.Match[str]) -> Any:
+        number = match.group(1)
+        if len(number) > 9 or int(number) >= len(self.refs):
+            return match.group(0)  # text that only looks like a placeholder
+        ref = self.refs[int(number)]
+        found = _lookup(ref, self.base)
+        problem = self._expansion.add(*measure(found))
+        if problem is not None:
+            raise config_error(problem, source=ref.source)
+        return found
 
 
 def _lookup(ref: BaseRef, base: Any) -> Any:

@@ -7,22 +7,26 @@ float; only ``true``/``false`` are booleans; no dates), and the dumper quotes ex
 that the loader would read as something else, so dumping and loading round-trips.
 
 Loading never runs code: the constructors are PyYAML's safe ones (from libyaml where it is
-installed), and a ``!!python/...`` tag is rejected before anything is constructed.
+installed), and a ``!!python/...`` tag is rejected before anything is constructed. The values
+are built by :class:`~._yamlbuild.Builder`, within the limits of ``_limits`` (aliases, depth,
+integer size); every problem, a syntax error, a character YAML does not allow or a value an
+explicit tag cannot read (``!!int x``), is a one-line ``ConfigError`` with file and line.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
+from yaml.reader import ReaderError
 
+from .._errors import ConfigError
 from ._paths import Path, config_error
 from ._provenance import Provenance, Source
+from ._yamlbuild import SCALARS, TAG, Builder
 
 if TYPE_CHECKING:
     _BaseLoader = yaml.SafeLoader
@@ -31,9 +35,7 @@ else:  # libyaml's C parser and emitter, with PyYAML's safe constructors, where 
     _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
-_TAG = "tag:yaml.org,2002:"
-_REPLACED = {f"{_TAG}{name}" for name in ("bool", "int", "float", "null", "timestamp")}
-_PYTHON_TAG = f"{_TAG}python/"
+_REPLACED = {f"{TAG}{name}" for name in ("bool", "int", "float", "null", "timestamp")}
 
 _CORE_SCALARS: list[tuple[str, str, str]] = [
     ("null", r"~|null|Null|NULL|", "~nN"),
@@ -59,46 +61,8 @@ def _resolvers(extra_null: str = "") -> dict[Any, list[tuple[str, re.Pattern[str
             pattern += extra_null
         regexp = re.compile(rf"^(?:{pattern})$", re.X)
         for first in [*firsts, *([""] if name == "null" else [])]:
-            table.setdefault(first, []).append((_TAG + name, regexp))
+            table.setdefault(first, []).append((TAG + name, regexp))
     return table
-
-
-def _core_int(text: str) -> int:
-    """Read a core-schema integer: decimal (leading zeros are decimal), ``0x`` or ``0o``."""
-    sign = -1 if text.startswith("-") else 1
-    digits = text.lstrip("+-")
-    if digits.startswith("0x"):
-        return sign * int(digits[2:], 16)
-    if digits.startswith("0o"):
-        return sign * int(digits[2:], 8)
-    return sign * int(digits, 10)
-
-
-def _core_float(text: str) -> float:
-    """Read a core-schema float, ``.inf`` and ``.nan`` included."""
-    value = text.replace("_", "").lower()
-    sign = -1.0 if value.startswith("-") else 1.0
-    value = value.lstrip("+-")
-    if value == ".inf":
-        return sign * math.inf
-    if value == ".nan":
-        return math.nan
-    return sign * float(value)
-
-
-def _construct_int(loader: yaml.SafeLoader, node: ScalarNode) -> int:
-    return _core_int(str(loader.construct_scalar(node)))
-
-
-# How the plain scalars of a config are built; any other tag goes through PyYAML's constructors.
-_SCALARS: dict[str, Callable[[str], Any]] = {
-    _TAG + "str": str,
-    _TAG + "null": lambda text: None,
-    _TAG + "bool": lambda text: text.lower() == "true",
-    _TAG + "int": _core_int,
-    _TAG + "float": _core_float,
-}
-_MAP, _SEQ, _MERGE = _TAG + "map", _TAG + "seq", _TAG + "merge"
 
 
 class ConfigLoader(_BaseLoader):
@@ -119,133 +83,114 @@ class ConfigDumper(_BaseDumper):
     yaml_implicit_resolvers = _resolvers()
 
 
+def _scalar_constructor(convert: Callable[[str], Any]) -> Callable[[Any, ScalarNode], Any]:
+    def construct(loader: yaml.SafeLoader, node: ScalarNode) -> Any:
+        return convert(str(loader.construct_scalar(node)))
+
+    return construct
+
+
+# The same scalars inside values that PyYAML's own constructors build (a ``!!set``, ``!!omap``)
 for _loader in (ConfigLoader, ValueLoader):
-    _loader.add_constructor(_TAG + "int", _construct_int)
+    for _tag, _convert in SCALARS.items():
+        if _tag != TAG + "str":
+            _loader.add_constructor(_tag, _scalar_constructor(_convert))
 ConfigDumper.add_representer(tuple, ConfigDumper.represent_list)  # YAML has no tuples
 
-
-@attrs.define
-class _Builder:
-    """Builds the value of a composed YAML document, checking it and recording its lines.
-
-    Plain mappings, sequences and scalars are built here (faster than PyYAML's generic
-    constructors, and with the path of every key at hand); other tags go to the loader's
-    safe constructors.
-    """
-
-    loader: yaml.SafeLoader
-    origin: str
-    provenance: Provenance
-    _open: set[int] = attrs.field(factory=set)
-
-    def source(self, node: Node) -> Source:
-        return Source(self.origin, node.start_mark.line + 1)
-
-    def build(self, node: Node, path: Path) -> Any:
-        tag = node.tag
-        if tag.startswith(_PYTHON_TAG):
-            raise config_error(
-                f"YAML tag !!{tag[len(_TAG) :]} is not allowed: config files are loaded safely "
-                "and never create Python objects; write plain values and let a registry build "
-                "objects",
-                path=path,
-                source=self.source(node),
-            )
-        if isinstance(node, ScalarNode):
-            convert = _SCALARS.get(tag)
-            return convert(node.value) if convert else self.loader.construct_object(node, True)
-        if id(node) in self._open:
-            raise config_error(
-                "a YAML alias refers to a collection that contains it; a config must be a tree",
-                path=path,
-                source=self.source(node),
-            )
-        self._open.add(id(node))
-        try:
-            if isinstance(node, MappingNode) and tag == _MAP:
-                return self._mapping(node, path)
-            if isinstance(node, SequenceNode) and tag == _SEQ:
-                return self._sequence(node, path)
-            return self.loader.construct_object(node, True)
-        finally:
-            self._open.discard(id(node))
-
-    def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
-        own = {id(key_node) for key_node, _ in node.value if key_node.tag != _MERGE}
-        if len(own) != len(node.value):
-            self.loader.flatten_mapping(node)  # YAML merge keys: merged pairs come first
-        result: dict[Any, Any] = {}
-        first_lines: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = self.build(key_node, path)
-            line = key_node.start_mark.line + 1
-            if isinstance(key, dict | list):
-                raise config_error(
-                    "a mapping key must be a plain value", path=path, source=self.source(key_node)
-                )
-            if id(key_node) in own:
-                if key in first_lines:
-                    raise config_error(
-                        f"key {key!r} is given twice in one mapping (first on line "
-                        f"{first_lines[key]}); remove one of them",
-                        path=(*path, key),
-                        source=Source(self.origin, line),
-                    )
-                first_lines[key] = line
-            self.provenance.record((*path, key), Source(self.origin, line))
-            result[key] = self.build(value_node, (*path, key))
-        return result
-
-    def _sequence(self, node: SequenceNode, path: Path) -> list[Any]:
-        items = []
-        for index, item in enumerate(node.value):
-            self.provenance.record((*path, index), self.source(item))
-            items.append(self.build(item, (*path, index)))
-        return items
+# libyaml reports where a bad character is in UTF-8 bytes, PyYAML's own reader in characters
+_BYTE_POSITIONS = _BaseLoader is not yaml.SafeLoader
 
 
-def _syntax_error(exc: yaml.YAMLError, origin: str) -> Exception:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 if mark is not None else None
-    problem = getattr(exc, "problem", None) or str(exc)
-    return config_error(f"invalid YAML: {problem}", source=Source(origin, line))
+def _syntax_error(exc: yaml.YAMLError, text: str, origin: str) -> ConfigError:
+    """Return the error for text that is not valid YAML: one line, with the line it is on."""
+    if isinstance(exc, ReaderError):  # a character YAML does not allow, such as NUL
+        position = exc.position
+        if _BYTE_POSITIONS:
+            position = len(text.encode("utf-8", "surrogatepass")[:position].decode(errors="ignore"))
+        line: int | None = text.count("\n", 0, position) + 1
+        problem = str(exc.reason)
+        if isinstance(exc.character, int):
+            problem = f"unacceptable character #x{exc.character:04x}: {problem}"
+    else:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+    message = f"invalid YAML: {' '.join(str(problem).split())}"
+    return config_error(message, source=Source(origin, line))
+
+
+def _compose(kind: type[yaml.SafeLoader], text: str, origin: str | Source) -> yaml.SafeLoader:
+    """Return a loader of ``kind`` for ``text``; a lone surrogate in it is a ConfigError."""
+    try:
+        return kind(text)
+    except UnicodeEncodeError as exc:  # libyaml reads UTF-8, which cannot hold a lone surrogate
+        line = text.count("\n", 0, exc.start) + 1
+        source = origin if isinstance(origin, Source) else Source(origin, line)
+        message = f"invalid YAML: {text[exc.start]!r} is not a Unicode character (a lone surrogate)"
+        raise config_error(message, source=source) from exc
 
 
 def load_yaml(text: str, origin: str, provenance: Provenance) -> Any:
     """Parse one YAML document safely, recording the line of every key into ``provenance``.
 
     Raises:
-        ConfigError: Invalid YAML, a ``!!python/...`` tag, or a key given twice in one
-            mapping; the message names the file and line.
+        ConfigError: Invalid YAML, a ``!!python/...`` tag, a key given twice in one mapping, a
+            value a tag cannot read, or input over a limit of ``_limits``; the message names
+            the file and line, and the key where there is one.
     """
-    loader = ConfigLoader(text)
+    loader = _compose(ConfigLoader, text, origin)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        return _Builder(loader, origin, provenance).build(node, ())
+        return Builder(loader, origin, provenance).build(node, ())
     except yaml.YAMLError as exc:
-        raise _syntax_error(exc, origin) from exc
+        raise _syntax_error(exc, text, origin) from exc
     finally:
         loader.dispose()
 
 
 def node_lines(text: str, origin: str, provenance: Provenance) -> None:
-    """Record the line of every key of a JSON or YAML text, if it parses as YAML."""
-    loader = ConfigLoader(text)
+    """Record the line of every key of a JSON or YAML text, if it parses as YAML.
+
+    Raises:
+        ConfigError: The text parses as YAML, but breaks a rule of :func:`load_yaml` (a key
+            given twice, a limit), which JSON has too.
+    """
+    try:
+        loader = _compose(ConfigLoader, text, origin)
+    except ConfigError:
+        return
     try:
         node = loader.get_single_node()
         if node is not None:
-            _Builder(loader, origin, provenance).build(node, ())
+            Builder(loader, origin, provenance).build(node, ())
     except yaml.YAMLError:
         return
     finally:
         loader.dispose()
 
 
-def load_value(text: str) -> Any:
-    """Parse one command-line value as a YAML flow scalar or collection."""
-    return yaml.load(text, Loader=ValueLoader)  # ValueLoader is a safe loader
+def load_value(text: str, source: Source, path: Path) -> Any:
+    """Parse one command-line value as a YAML flow scalar or collection.
+
+    Args:
+        text: The value.
+        source: The override, which every error names.
+        path: The key it is for; it counts towards the nesting depth.
+
+    Raises:
+        yaml.YAMLError: The value is not valid YAML.
+        ConfigError: It breaks a rule of :func:`load_yaml`.
+    """
+    loader = _compose(ValueLoader, text, source)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        return Builder(loader, source.origin, Provenance(), source).build(node, path)
+    finally:
+        loader.dispose()
 
 
 def dump_yaml(data: Any) -> str:

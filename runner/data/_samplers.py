@@ -152,6 +152,8 @@ class DefaultSampler(_ProcessShare):
         self._skip = int(state.get("skip", 0))
 
 
+# Its arguments repeat DefaultSampler's (MMEngine's signatures, documented on each); what
+# the two do with them is shared in _ProcessShare.
 @DATA_SAMPLERS.register_module()
 class InfiniteSampler(_ProcessShare):
     """An endless stream of indices for iteration-based training.

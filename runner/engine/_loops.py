@@ -134,13 +134,21 @@ def _step(model: torch.nn.Module, name: str) -> Callable[..., Any]:
     raise TypeError(f"the model ({kind}) has no {name} (derive it from runner.BaseModel)")
 
 
-def _start(loop: EpochBasedTrainLoop | IterBasedTrainLoop, ctx: TrainContext) -> None:
+def _start(
+    loop: EpochBasedTrainLoop | IterBasedTrainLoop, ctx: TrainContext
+) -> tuple[Callable[..., Any], Callable[[], bool] | None]:
     """Plan the run into ``ctx.state`` and tell the optimizer wrapper where training starts
-    (a resumed run: the restored iteration) and ends, as MMEngine's loops do."""
+    (a resumed run: the restored iteration) and ends, as MMEngine's loops do.
+
+    Returns:
+        The model's ``train_step``, and what every rank calls after each iteration to agree
+        on a signal's request to stop (None in a single process).
+    """
     loop.plan(ctx.state, ctx.dataloader)
     initialize = getattr(ctx.optim_wrapper, "initialize_count_status", None)
     if initialize is not None:
         initialize(ctx.model, ctx.state.iter, ctx.state.max_iters)
+    return _step(ctx.model, "train_step"), ctx.stop.agree if ctx.stop.distributed else None
 
 
 def _skip(dataloader: Iterable[Any], done: int) -> Iterator[Any]:
@@ -206,11 +214,13 @@ class EpochBasedTrainLoop(_TrainLoopBase):
 
     def run(self, ctx: TrainContext) -> torch.nn.Module:
         """Train from ``ctx.state`` on (epoch 0, or where a checkpoint left off)."""
-        state, call_hook, optim_wrapper = ctx.state, ctx.call_hook, ctx.optim_wrapper
-        stop = ctx.stop
-        agree = stop.agree if stop.distributed else None
-        _start(self, ctx)
-        train_step = _step(ctx.model, "train_step")
+        state, call_hook, optim_wrapper, stop = (
+            ctx.state,
+            ctx.call_hook,
+            ctx.optim_wrapper,
+            ctx.stop,
+        )
+        train_step, agree = _start(self, ctx)
         call_hook("before_train")
         try:
             while state.epoch < self.max_epochs and not self.stopped():
@@ -246,6 +256,9 @@ class EpochBasedTrainLoop(_TrainLoopBase):
         return ctx.model
 
 
+# The shape of EpochBasedTrainLoop, counted in iterations instead of epochs: what they share
+# (set-up, validation schedule, stop request) is in _start and _TrainLoopBase; the loops
+# themselves stay written out, they run every iteration.
 @LOOPS.register_module()
 class IterBasedTrainLoop(_TrainLoopBase):
     """Train for ``max_iters`` iterations, restarting the dataloader when it runs out.
@@ -278,11 +291,13 @@ class IterBasedTrainLoop(_TrainLoopBase):
 
     def run(self, ctx: TrainContext) -> torch.nn.Module:
         """Train from ``ctx.state`` on (iteration 0, or where a checkpoint left off)."""
-        state, call_hook, optim_wrapper = ctx.state, ctx.call_hook, ctx.optim_wrapper
-        stop = ctx.stop
-        agree = stop.agree if stop.distributed else None
-        _start(self, ctx)
-        train_step = _step(ctx.model, "train_step")
+        state, call_hook, optim_wrapper, stop = (
+            ctx.state,
+            ctx.call_hook,
+            ctx.optim_wrapper,
+            ctx.stop,
+        )
+        train_step, agree = _start(self, ctx)
         batches = self._batches(ctx.dataloader, state)
         call_hook("before_train")
         try:
