@@ -103,10 +103,31 @@ def too_deep(value: Any, depth: int = 0) -> tuple[Any, ...] | None:
 
     ``depth`` is how many containers ``value`` itself is inside. Walks without recursion and
     stops at the first container too deep, so a cyclic value is found too. Returns ``None``
-    when every container is within the limit.
+    when every container is within the limit. Paths are only built once one is too deep:
+    this runs on every file a load reads.
     """
-    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    stack: list[tuple[Any, int]] = [(value, depth)]
     while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if level >= MAX_DEPTH:
+            return _path_too_deep(value, depth)
+        stack.extend((child, level + 1) for child in children if isinstance(child, _NESTED))
+    return None
+
+
+_NESTED = (dict, list, tuple)
+
+
+def _path_too_deep(value: Any, depth: int) -> tuple[Any, ...]:
+    """The path :func:`too_deep` found (walked again, with paths this time)."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(value, ())]
+    while True:
         item, path = stack.pop()
         if isinstance(item, dict):
             children: Any = item.items()
@@ -117,7 +138,6 @@ def too_deep(value: Any, depth: int = 0) -> tuple[Any, ...] | None:
         if depth + len(path) >= MAX_DEPTH:
             return path
         stack.extend((child, (*path, key)) for key, child in children)
-    return None
 
 
 def depth_problem() -> str:

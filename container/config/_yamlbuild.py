@@ -174,7 +174,18 @@ class Builder:
             self._charge(node, path)
         else:
             self._seen.add(key)
+        if node.__class__ is ScalarNode:  # most nodes: read here, without a call of _value
+            convert = SCALARS.get(node.tag)  # the core tags only: never a python/ tag
+            if convert is not None:
+                try:
+                    return convert(node.value)
+                except ValueError as exc:
+                    raise self._unreadable(node, path, exc) from exc
         return self._value(node, path)
+
+    def _unreadable(self, node: Node, path: Path, exc: ValueError) -> ConfigError:
+        message = f"cannot read {_shown(node.value)} as {tag_name(node.tag)}: {exc}"
+        return self.error(message, path, node)
 
     def _charge(self, node: Node, path: Path) -> None:
         chars = len(node.value) if isinstance(node, ScalarNode) else 0
@@ -199,8 +210,7 @@ class Builder:
             try:
                 return convert(node.value)
             except ValueError as exc:
-                message = f"cannot read {_shown(node.value)} as {tag_name(tag)}: {exc}"
-                raise self.error(message, path, node) from exc
+                raise self._unreadable(node, path, exc) from exc
         if len(path) >= MAX_DEPTH:
             raise self.error(depth_problem(), path, node)
         key = id(node)

@@ -37,17 +37,18 @@ class CheckInvalidLossHook(Hook):
         check_positive("interval", interval)
         self.interval = interval
         self._loss: Any = None
-        self._where = ""
+        self._at = (0, 0, 0)  # the iteration (from 1), epoch (from 1) and batch of the loss
 
     def after_train_iter(
         self, runner: RunnerView, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
+        # every iteration: keep the loss and where, read nothing (the message is built later)
         loss = outputs.get("loss") if isinstance(outputs, dict) else None
         if loss is None:
             return
-        self._loss = loss
-        self._where = f"iteration {runner.iter + 1} (epoch {runner.epoch + 1}, batch {batch_idx})"
-        if (runner.iter + 1) % self.interval == 0:
+        count = runner.iter + 1
+        self._loss, self._at = loss, (count, runner.epoch + 1, batch_idx)
+        if count % self.interval == 0:
             self._check()
 
     def after_train_epoch(self, runner: RunnerView) -> None:
@@ -65,8 +66,10 @@ class CheckInvalidLossHook(Hook):
             return
         value = float(loss.detach().float().mean()) if isinstance(loss, torch.Tensor) else loss
         if not math.isfinite(value):
+            count, epoch, batch = self._at
             raise InvalidLossError(
-                f"the loss is {value} at {self._where}: training stops before it writes "
+                f"the loss is {value} at iteration {count} (epoch {epoch}, batch {batch}): "
+                "training stops before it writes "
                 "anything more (lower the learning rate, clip gradients, or look at the data; "
                 "default_hooks: {check_invalid_loss: null} turns this check off)"
             )

@@ -178,13 +178,20 @@ def test_hostile_runner_inputs_exit_2_in_one_line(
         (["train", DIGITS, "--work-dir", str(tmp_path / "w2"), "--cfg-options",
           f"randomness.seed={2**70}"], "'randomness.seed' must be an int from 0 to 2**63 - 1"),
         (["train", DIGITS, "--work-dir", str(checkpoint / "under_a_file")], "Not a directory"),
+        (["train", DIGITS, "--work-dir", str(tmp_path / "w3"), "--cfg-options",
+          "train_dataloader.batch_size=1e30"], "batch_size should be a positive integer"),
+        (["train", DIGITS, "--work-dir", str(tmp_path / "w4"), "--cfg-options",
+          "+default_hooks.checkpoint.filename_tmpl=ep_{1}.pth"], "must hold one '{}'"),
+        (["train", DIGITS, "--work-dir", str(tmp_path / "w5"), *one_epoch,
+          f"+default_hooks.checkpoint.out_dir={checkpoint}/x"], "cannot write a checkpoint in"),
     ]  # fmt: skip
     capsys.readouterr()
     for argv, message in cases:
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
         assert message in err, err
-        assert len(err.strip().splitlines()) == 1, err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 or lines[1].startswith("  (raised by hook"), err
     assert checkpoint.read_bytes() == before
 
 
