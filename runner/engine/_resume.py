@@ -51,9 +51,14 @@ def newest_good_checkpoint(work_dir: Path) -> Found | None:
     candidates += [path for path in by_age if path.resolve() not in seen]
     for path in candidates:
         try:
-            return Found(path, load_checkpoint(path, config_path="resume"), tuple(skipped))
+            checkpoint = load_checkpoint(path, config_path="resume")
         except CheckpointError as exc:
             skipped.append((path, str(exc)))
+            continue
+        if "iter" not in checkpoint.get("meta", {}):  # weights alone (pretrained, exported)
+            skipped.append((path, "holds no training position (no meta.iter): not resumable"))
+            continue
+        return Found(path, checkpoint, tuple(skipped))
     if not skipped:
         return None
     reasons = "; ".join(f"{path.name}: {reason}" for path, reason in skipped)

@@ -266,3 +266,18 @@ def test_an_optimizer_state_that_does_not_fit_is_named(tmp_path: Path) -> None:
     runner = Runner(model, optim_wrapper=OptimWrapper(optimizer), work_dir=None)
     with pytest.raises(CheckpointError, match=r"optimizer state of .* group 0 has 2 parameters"):
         runner.resume(tmp_path / "epoch_2.pth")
+
+
+def test_weights_alone_in_the_work_dir_are_not_taken_for_a_checkpoint(tmp_path: Path) -> None:
+    _two_epochs(tmp_path)
+    torch.save({"linear.weight": torch.zeros(1, 2)}, tmp_path / "pretrained.pth")  # newest
+    found = newest_good_checkpoint(tmp_path)
+    assert found is not None
+    assert found.path.name == "epoch_2.pth"
+    (tmp_path / LAST_CHECKPOINT).unlink()
+    found = newest_good_checkpoint(tmp_path)
+    assert found is not None
+    assert found.path.name == "epoch_2.pth"
+    assert [(path.name, "not resumable" in why) for path, why in found.skipped] == [
+        ("pretrained.pth", True)
+    ]
