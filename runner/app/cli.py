@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -144,10 +144,7 @@ def _train(args: argparse.Namespace) -> int:
         cfg["resume"] = True
         cfg["load_from"] = None if args.resume == "auto" else args.resume
     with _console_log():
-        try:
-            Runner.from_cfg(cfg).train()
-        finally:
-            shutdown_dist()
+        _in_process_group(lambda: Runner.from_cfg(cfg).train())
     return 0
 
 
@@ -157,11 +154,18 @@ def _test(args: argparse.Namespace) -> int:
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
     with _console_log():
-        try:
-            Runner.from_cfg(cfg).test()
-        finally:
-            shutdown_dist()
+        _in_process_group(lambda: Runner.from_cfg(cfg).test())
     return 0
+
+
+def _in_process_group(action: Callable[[], object]) -> None:
+    """Run ``action``, then leave the process group (at once when it failed)."""
+    try:
+        action()
+    except BaseException:
+        shutdown_dist(wait=False)
+        raise
+    shutdown_dist()
 
 
 def _print_config(args: argparse.Namespace) -> int:

@@ -76,8 +76,15 @@ def is_main_process() -> bool:
     return dist_info()[0] == 0
 
 
-def shutdown_dist() -> None:
-    """Leave the process group, if this process joined one (after a barrier)."""
+def shutdown_dist(wait: bool = True) -> None:
+    """Leave the process group, if this process joined one.
+
+    Args:
+        wait: Wait for every rank first (a barrier). Not after an error: a rank that failed
+            alone must leave at once, or the others, waiting in a collective it never joins,
+            and it, waiting in the barrier, would wait for ever (torchrun then stops them).
+    """
     if dist.is_available() and dist.is_initialized():
-        dist.barrier()
+        if wait:
+            dist.barrier()
         dist.destroy_process_group()

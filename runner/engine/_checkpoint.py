@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
+import secrets
 import threading
 import time
 from collections.abc import Mapping
@@ -75,9 +75,7 @@ def save_checkpoint(
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent
-        )
+        handle, temp_name = temp_file(target.parent, target.name)
     except OSError as exc:
         raise CheckpointError(
             f"cannot write a checkpoint in {str(target.parent)!r}: {exc}"
@@ -87,11 +85,27 @@ def save_checkpoint(
             torch.save(checkpoint, file)
             _append_digest(file, temp_name)
         _publish(Path(temp_name), target, overwrite)
+    except OSError as exc:
+        Path(temp_name).unlink(missing_ok=True)
+        raise CheckpointError(f"cannot write checkpoint {str(target)!r}: {exc}") from exc
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
     fsync_dir(target.parent)
     return target
+
+
+def temp_file(directory: Path, name: str) -> tuple[int, str]:
+    """Create ``directory/.NAME.XXXXXXXX.regwire-tmp``, a new file of a unique name; return
+    its descriptor and path. Unlike ``mkstemp``'s (0600), its mode follows the umask, as the
+    file it becomes should (``torch.save`` or MMEngine give 0644)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        temp = directory / f".{name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+        try:
+            return os.open(temp, flags, 0o666), str(temp)
+        except FileExistsError:
+            continue
 
 
 def _append_digest(file: IO[bytes], name: str) -> None:
@@ -101,26 +115,36 @@ def _append_digest(file: IO[bytes], name: str) -> None:
     file.flush()
     size = file.tell()
     digest = hashlib.sha256()
-    reader = threading.Thread(target=_hash_into, args=(name, size, digest))
+    failed: list[OSError] = []
+    reader = threading.Thread(target=_hash_into, args=(name, size, digest, failed))
     reader.start()  # hashing and fsync both release the GIL: they overlap
     try:
         os.fsync(file.fileno())
     finally:
         reader.join()
+    if failed:  # a digest of part of the file would mark a good checkpoint corrupt
+        raise failed[0]
     file.write(_MARKER + digest.digest())
     file.flush()
     os.fsync(file.fileno())
 
 
-def _hash_into(name: str, size: int, digest: Any) -> None:
-    with open(name, "rb") as source:
-        left = size
-        while left:
-            chunk = source.read(min(_CHUNK, left))
-            if not chunk:
-                break
-            digest.update(chunk)
-            left -= len(chunk)
+def _hash_into(name: str, size: int, digest: Any, failed: list[OSError] | None = None) -> None:
+    """Hash the first ``size`` bytes of ``name`` into ``digest``. On a thread, an error goes
+    into ``failed`` (a thread's exception would be printed and lost)."""
+    try:
+        with open(name, "rb") as source:
+            left = size
+            while left:
+                chunk = source.read(min(_CHUNK, left))
+                if not chunk:
+                    raise OSError(f"{name} ended {left} bytes early while it was hashed")
+                digest.update(chunk)
+                left -= len(chunk)
+    except OSError as exc:
+        if failed is None:
+            raise
+        failed.append(exc)
 
 
 def _publish(temp: Path, target: Path, overwrite: bool) -> None:
@@ -133,6 +157,13 @@ def _publish(temp: Path, target: Path, overwrite: bool) -> None:
         raise CheckpointError(
             f"{str(target)!r} exists and was not written by this run; it is left as it is"
         ) from None
+    except OSError:  # no hard links here (some FUSE and SMB mounts): check, then rename
+        if target.exists():
+            raise CheckpointError(
+                f"{str(target)!r} exists and was not written by this run; it is left as it is"
+            ) from None
+        os.replace(temp, target)
+        return
     temp.unlink()
 
 
@@ -258,9 +289,15 @@ class _Verification(threading.Thread):
 
 
 def _first_line(exc: BaseException) -> str:
+    """The line of torch's message that says why, with the next when it only names the kind
+    (``WeightsUnpickler error:`` and the reason below it)."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    detail = [line for line in lines if "Unpickler error" in line] or lines[:1]
-    return detail[0] if detail else type(exc).__name__
+    for index, line in enumerate(lines):
+        if "Unpickler error" in line:
+            if line.endswith(":") and index + 1 < len(lines):
+                return f"{line} {lines[index + 1]}"
+            return line
+    return lines[0] if lines else type(exc).__name__
 
 
 def run_meta(
@@ -325,9 +362,7 @@ def write_latest(work_dir: str | os.PathLike[str], checkpoint: Path) -> None:
         name = str(Path(checkpoint).resolve().relative_to(directory.resolve()))
     except ValueError:
         name = str(Path(checkpoint).resolve())
-    handle, temp_name = tempfile.mkstemp(
-        prefix=f".{LAST_CHECKPOINT}.", suffix=TEMP_SUFFIX, dir=directory
-    )
+    handle, temp_name = temp_file(directory, LAST_CHECKPOINT)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(name)

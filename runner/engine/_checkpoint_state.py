@@ -20,6 +20,12 @@ from ._checkpoint import CheckpointError
 _SHOWN = 5
 """How many differing keys a message lists."""
 
+_GENERIC = frozenset(
+    {"foreach", "fused", "differentiable", "capturable", "maximize", "decoupled_weight_decay"}
+)
+"""Settings of how torch runs an optimizer, not of which one it is: a checkpoint of an older
+torch may lack them."""
+
 
 @runtime_checkable
 class Stateful(Protocol):
@@ -157,8 +163,9 @@ def check_optimizer_fits(
     """Compare a checkpoint's optimizer state with the optimizer's parameters.
 
     Raises:
-        CheckpointError: Another number of parameter groups or of parameters in a group, or a
-            state tensor (a momentum buffer...) of another shape than its parameter.
+        CheckpointError: Another number of parameter groups or of parameters in a group,
+            settings of another optimizer class (SGD's ``momentum`` for an Adam), or a state
+            tensor (a momentum buffer...) of another shape than its parameter.
     """
     groups = state.get("param_groups") if isinstance(state, Mapping) else None
     if not isinstance(groups, list):
@@ -175,6 +182,13 @@ def check_optimizer_fits(
     problems = []
     per_param = state.get("state", {})
     for index, (saved, group) in enumerate(zip(groups, ours, strict=True)):
+        lacking = sorted(set(optimizer.defaults) - _GENERIC - set(saved))
+        if lacking:  # another class keeps other settings (and state: SGD no Adam 'step')
+            problems.append(
+                f"group {index} was saved by another optimizer (it has no "
+                f"{', '.join(map(repr, lacking))}, which {type(optimizer).__name__} keeps)"
+            )
+            continue
         ids, params = list(saved.get("params", [])), group["params"]
         if len(ids) != len(params):
             problems.append(f"group {index} has {len(ids)} parameters, not {len(params)}")

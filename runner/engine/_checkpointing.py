@@ -114,29 +114,35 @@ def restore(
     return checkpoint
 
 
-def resume_run(run: CheckpointedRun, filename: str | os.PathLike[str] | None) -> bool:
+def resume_run(run: CheckpointedRun, filename: str | os.PathLike[str] | None) -> Path | None:
     """Resume ``run`` from ``filename``, or from the newest good checkpoint in its work_dir.
 
     Returns:
-        Whether it resumed: False when there was nothing to resume from (no file given, and
-        no checkpoint at all in the work dir), which is said in the log.
+        The checkpoint resumed from (resolved); None when there was nothing to resume from
+        (no file given, and no checkpoint at all in the work dir), which is said in the log.
 
     Raises:
-        CheckpointError: The file given does not load, or the work dir holds checkpoints and
-            none of them loads (naming each with its reason), or the run does not fit one.
+        CheckpointError: The file given does not load or holds weights alone, or the work
+            dir holds checkpoints and none of them loads (naming each with its reason), or
+            the run does not fit one.
     """
     if filename is not None:
-        found: Found | None = Found(
-            Path(filename), files.load_checkpoint(filename, config_path="resume")
-        )
+        checkpoint = files.load_checkpoint(filename, config_path="resume")
+        if "iter" not in checkpoint.get("meta", {}):
+            raise files.CheckpointError(
+                f"{str(filename)!r} holds weights alone, no training position to resume "
+                "from: load it with load_from, or resume from a checkpoint of a run",
+                config_path="resume",
+            )
+        found: Found | None = Found(Path(filename), checkpoint)
     elif run.work_dir is not None:
         found = newest_good_checkpoint(run.work_dir)
     else:
         found = None
     if found is None:
         run.logger.info("no checkpoint to resume from; training from scratch")
-        return False
+        return None
     for skipped, reason in found.skipped:
         run.logger.warning("skipped %s: %s", skipped, reason)
     restore(run, found.path, found.checkpoint)
-    return True
+    return found.path.resolve()

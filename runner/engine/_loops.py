@@ -145,6 +145,7 @@ def _start(
         on a signal's request to stop (None in a single process).
     """
     loop.plan(ctx.state, ctx.dataloader)
+    loop.stop_training = False  # a request of an earlier run of this loop is done
     initialize = getattr(ctx.optim_wrapper, "initialize_count_status", None)
     if initialize is not None:
         initialize(ctx.model, ctx.state.iter, ctx.state.max_iters)
@@ -247,6 +248,8 @@ class EpochBasedTrainLoop(_TrainLoopBase):
                 call_hook("after_train_epoch")
                 state.epoch += 1
                 state.inner_iter = 0
+                if stop.signum is not None:  # arrived as the epoch ended: no validation
+                    stop.halt_here()
                 if ctx.validate is not None and self.validates_after(state.epoch, self.max_epochs):
                     ctx.validate()
             if stop.signum is not None:  # arrived during a validation

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import attrs
 import torch
@@ -53,6 +53,12 @@ class Interrupted(Exception):
         return (type(self), (self.signum, self.checkpoint))
 
 
+class Stoppable(Protocol):
+    """A training loop, which a hook or a signal asks to stop after the current iteration."""
+
+    stop_training: bool
+
+
 @attrs.define
 class StopRequest:
     """A signal's request to stop, read by the training loop after each iteration.
@@ -66,7 +72,7 @@ class StopRequest:
     """
 
     signum: int | None = None
-    loop: Any = None
+    loop: Stoppable | None = None
     distributed: bool = False
     halt: Callable[[int], NoReturn] | None = None
 
@@ -89,7 +95,7 @@ class StopRequest:
     def agree(self) -> bool:
         """Combine the requests of every rank (a collective: every rank calls it every
         iteration); afterwards all hold the same one. Return whether to stop."""
-        mine = torch.tensor([self.signum or 0], dtype=torch.int64)
+        mine = torch.tensor([self.signum or 0], dtype=torch.int64, device=_collective_device())
         dist.all_reduce(mine, op=dist.ReduceOp.MAX)
         agreed = int(mine.item())
         if agreed and self.signum is None:
@@ -111,3 +117,10 @@ def stop_on_signals(request: StopRequest) -> Iterator[StopRequest]:
     finally:
         for signum, handler in previous.items():  # None: set from C; the default stands in
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+def _collective_device() -> torch.device:
+    """Where a tensor for a collective must be: NCCL reduces CUDA tensors only."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")

@@ -2,9 +2,10 @@
 
 ``resume: true`` without a file continues from the newest checkpoint in the work directory
 that loads and verifies: the one ``last_checkpoint`` names first, then every other ``*.pth``
-there, newest first. Each one skipped is reported with its reason. When checkpoints are there
-but none of them loads, the run stops with an error naming them; only a work directory with no
-checkpoint at all starts from scratch.
+there (and in the folder the pointer names, a CheckpointHook's ``out_dir``), newest first.
+Each one skipped is reported with its reason. When checkpoints are there but none of them
+loads, the run stops with an error naming them; only a work directory with no checkpoint at
+all starts from scratch. Weights alone (no training position) are never taken for one.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def newest_good_checkpoint(work_dir: Path) -> Found | None:
     else:
         if named is not None:
             candidates.append(named)
-    files = work_dir.glob("*.pth") if work_dir.is_dir() else iter(())
-    by_age = sorted(files, key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    folders = {work_dir, *(path.parent for path in candidates)}  # and a CheckpointHook out_dir
+    files = [path for folder in folders if folder.is_dir() for path in folder.glob("*.pth")]
+    by_age = sorted(files, key=_age, reverse=True)
     seen = {path.resolve() for path in candidates}
     candidates += [path for path in by_age if path.resolve() not in seen]
     for path in candidates:
@@ -68,3 +70,11 @@ def newest_good_checkpoint(work_dir: Path) -> Found | None:
         "in another work_dir",
         config_path="resume",
     )
+
+
+def _age(path: Path) -> int:
+    """When ``path`` was last written (a dangling link: never, it sorts last)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1

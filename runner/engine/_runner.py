@@ -41,7 +41,7 @@ from ._loops import (
     ValLoop,
 )
 from ._preemption import Interrupted, StopRequest, stop_on_signals
-from ._workdir import hold_work_dir, refuse_to_overwrite
+from ._workdir import decided_on_main, hold_work_dir, refuse_to_overwrite
 
 _run_ids = itertools.count()
 
@@ -126,7 +126,7 @@ class BaseRunner:
         self.logger = make_logger(f"run{next(_run_ids)}", level)
         self._log_handler: logging.Handler | None = None
         self._written: set[Path] = set()  # checkpoints this runner wrote: it may replace them
-        self._resumed = False  # a resumed run continues its checkpoints' run: it may too
+        self._resumed_dir: Path | None = None  # where the checkpoint resumed from lies
 
     def _open_log(self) -> None:
         """Make ``work_dir/<timestamp>/`` (main process) and the log file there; log the seed
@@ -250,9 +250,12 @@ class BaseRunner:
         for key, value in (("train_dataloader", dataloader), ("optim_wrapper", optim_wrapper)):
             if value is None:
                 raise ConfigError(f"cannot train without {PATH}", config_path=key)
-        with self._run():
-            if not self._load_or_resume() and self.work_dir is not None and is_main_process():
-                refuse_to_overwrite(self.work_dir, self._written)
+        with self._run(hold=True):
+            resumed = self._load_or_resume()
+            work_dir = self.work_dir
+            if work_dir is not None and (resumed is None or resumed.parent != work_dir):
+                own = {*self._written, *([resumed] if resumed is not None else [])}
+                decided_on_main(lambda: refuse_to_overwrite(work_dir, own))
             validate = self._validate if self.val_loop is not None else None
             stop = StopRequest(loop=loop, distributed=self.distributed, halt=self._halt)
             context = TrainContext(
@@ -289,10 +292,11 @@ class BaseRunner:
         )
 
     @contextmanager
-    def _run(self) -> Iterator[None]:
-        """Hold the work dir, open the log, and wrap the block in ``before_run``/``after_run``."""
+    def _run(self, hold: bool = False) -> Iterator[None]:
+        """Open the log and wrap the block in ``before_run``/``after_run``; with ``hold``
+        (training: it writes checkpoints), hold the work dir first."""
         with ExitStack() as held:
-            if self.work_dir is not None:
+            if hold and self.work_dir is not None:
                 removed = held.enter_context(hold_work_dir(self.work_dir))
                 for leftover in removed:
                     self.logger.info("removed %s, left by a save that was killed", leftover)
@@ -309,11 +313,13 @@ class BaseRunner:
 
     # -- checkpoints ------------------------------------------------------------------------
 
-    def _load_or_resume(self) -> bool:
-        """Resume or load what was asked, once; return whether the run resumed."""
-        resumed = False
+    def _load_or_resume(self) -> Path | None:
+        """Resume or load what was asked, once; return the checkpoint the run resumed from."""
+        resumed = None
         if self.resume_requested:
-            resumed = self._resumed = checkpointing.resume_run(self, self.load_from)
+            resumed = checkpointing.resume_run(self, self.load_from)
+            if resumed is not None:
+                self._resumed_dir = resumed.parent
             self.resume_requested = False
         elif self.load_from is not None:
             self.load_checkpoint(self.load_from)
@@ -326,9 +332,8 @@ class BaseRunner:
         if self.work_dir is not None:
             if is_main_process():
                 path = self.save_checkpoint(
-                    self.work_dir, f"iter_{self.state.iter}.pth", by_epoch=None
+                    self.work_dir, f"iter_{self.state.iter}.pth", by_epoch=None, latest=True
                 )
-                ckpt.write_latest(self.work_dir, path)
             else:
                 path = self.work_dir / f"iter_{self.state.iter}.pth"
         error = Interrupted(signum, path)
@@ -344,11 +349,12 @@ class BaseRunner:
         save_param_scheduler: bool = True,
         meta: Mapping[str, Any] | None = None,
         by_epoch: bool | None = True,
+        latest: bool = False,
     ) -> Path:
         """Write a checkpoint of the run to ``out_dir/filename`` (atomically, checksummed).
 
-        A file this runner did not write is never replaced, unless the run resumed (it then
-        continues the run that wrote it).
+        A file this runner did not write is never replaced, unless it lies where the
+        checkpoint the run resumed from lies (the run continues the one that wrote it).
 
         Args:
             out_dir: The directory.
@@ -359,6 +365,8 @@ class BaseRunner:
             by_epoch: Called at the end of an epoch (True) or of an iteration (False), or
                 between iterations (None); it decides the counters recorded, so that resuming
                 continues right after that point.
+            latest: Also record it as the newest in ``work_dir/last_checkpoint`` (in
+                ``out_dir`` when the run has no ``work_dir``), which ``resume`` reads.
 
         Returns:
             The path written.
@@ -367,7 +375,7 @@ class BaseRunner:
             CheckpointError: The file exists and may not be replaced, or cannot be written.
         """
         path = (Path(out_dir) / filename).resolve()
-        overwrite = self._resumed or path in self._written
+        overwrite = path in self._written or path.parent == self._resumed_dir
         written = checkpointing.save(
             self,
             path,
@@ -378,6 +386,8 @@ class BaseRunner:
             overwrite=overwrite,
         )
         self._written.add(written.resolve())
+        if latest:
+            ckpt.write_latest(self.work_dir or written.parent, written)
         return written
 
     def load_checkpoint(

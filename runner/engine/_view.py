@@ -132,7 +132,8 @@ class RunnerView(Protocol):
         save_optimizer: bool = True,
         save_param_scheduler: bool = True,
         meta: Mapping[str, Any] | None = None,
-        by_epoch: bool = True,
+        by_epoch: bool | None = True,
+        latest: bool = False,
     ) -> Path:
         """Write a checkpoint of the run to ``out_dir/filename`` (atomically)."""
         ...

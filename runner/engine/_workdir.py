@@ -13,17 +13,27 @@ from __future__ import annotations
 import json
 import os
 import socket
-import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import filelock
 import torch.distributed as dist
 
+from container import RegwireError
+
 from ..dist import dist_info
-from ._checkpoint import LAST_CHECKPOINT, TEMP_SUFFIX, CheckpointError, remove_leftovers
+from ._checkpoint import (
+    LAST_CHECKPOINT,
+    CheckpointError,
+    read_pointer,
+    remove_leftovers,
+    temp_file,
+)
+
+T = TypeVar("T")
 
 LOCK_FILE = ".regwire.lock"
 """The lock a run holds on its work directory."""
@@ -36,6 +46,27 @@ class WorkDirBusyError(CheckpointError):
     """Another run holds the work directory."""
 
 
+def decided_on_main(decide: Callable[[], T]) -> T | None:
+    """Run ``decide`` on the main process only; the other ranks get None, or the same
+    ``RegwireError`` when it raised one, so that every rank stops together (a rank left
+    waiting in a collective would wait for ever)."""
+    rank, world_size = dist_info()
+    result: T | None = None
+    problem: RegwireError | None = None
+    if rank == 0:
+        try:
+            result = decide()
+        except RegwireError as exc:
+            problem = exc
+    if world_size > 1:
+        shared: list[RegwireError | None] = [problem]
+        dist.broadcast_object_list(shared, src=0)
+        problem = shared[0]
+    if problem is not None:
+        raise problem
+    return result
+
+
 @contextmanager
 def hold_work_dir(work_dir: Path) -> Iterator[list[Path]]:
     """Hold ``work_dir``'s lock while the block runs; yield the leftovers it removed.
@@ -44,21 +75,8 @@ def hold_work_dir(work_dir: Path) -> Iterator[list[Path]]:
         WorkDirBusyError: Another run holds it (naming its pid and host).
         CheckpointError: The directory cannot be created or written.
     """
-    rank, world_size = dist_info()
-    lock: filelock.BaseFileLock | None = None
-    problem: str | None = None
-    removed: list[Path] = []
-    if rank == 0:
-        try:
-            lock, removed = _take(work_dir)
-        except CheckpointError as exc:
-            problem = str(exc)
-    if world_size > 1:
-        shared = [problem]
-        dist.broadcast_object_list(shared, src=0)
-        problem = shared[0]
-    if problem is not None:
-        raise WorkDirBusyError(problem, config_path="work_dir")
+    taken = decided_on_main(lambda: _take(work_dir))
+    lock, removed = taken if taken is not None else (None, [])
     try:
         yield removed
     finally:
@@ -73,15 +91,23 @@ def _take(work_dir: Path) -> tuple[filelock.BaseFileLock, list[Path]]:
         lock = filelock.FileLock(work_dir / LOCK_FILE, timeout=0)
         lock.acquire()
     except filelock.Timeout:
-        raise CheckpointError(
+        raise WorkDirBusyError(
             f"{str(work_dir)!r} is in use by another run ({_owner(work_dir)}); wait for it to "
-            "end, or give this run another work_dir"
+            "end, or give this run another work_dir",
+            config_path="work_dir",
         ) from None
     except OSError as exc:
-        raise CheckpointError(f"cannot use {str(work_dir)!r} as the work_dir: {exc}") from exc
+        raise CheckpointError(
+            f"cannot use {str(work_dir)!r} as the work_dir: {exc}", config_path="work_dir"
+        ) from exc
     try:
         _write_owner(work_dir)
         removed = remove_leftovers(work_dir)
+    except OSError as exc:
+        lock.release()
+        raise CheckpointError(
+            f"cannot write in the work_dir {str(work_dir)!r}: {exc}", config_path="work_dir"
+        ) from exc
     except BaseException:
         lock.release()
         raise
@@ -90,7 +116,7 @@ def _take(work_dir: Path) -> tuple[filelock.BaseFileLock, list[Path]]:
 
 def _write_owner(work_dir: Path) -> None:
     record = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
-    handle, temp = tempfile.mkstemp(prefix=f"{OWNER_FILE}.", suffix=TEMP_SUFFIX, dir=work_dir)
+    handle, temp = temp_file(work_dir, OWNER_FILE)
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         json.dump(record, file)
     os.replace(temp, work_dir / OWNER_FILE)
@@ -108,14 +134,14 @@ def _owner(work_dir: Path) -> str:
 def refuse_to_overwrite(work_dir: Path, written: set[Path]) -> None:
     """Stop a run that did not resume before it overwrites or orphans an earlier run's
     checkpoints in ``work_dir`` (``*.pth`` files and ``last_checkpoint``; those in ``written``
-    are this run's own).
+    are this run's own, and so is a pointer that names one of them).
 
     Raises:
         CheckpointError: There are such checkpoints (naming a few).
     """
     found = sorted(work_dir.glob("*.pth")) if work_dir.is_dir() else []
     pointer = work_dir / LAST_CHECKPOINT
-    if pointer.exists():
+    if pointer.exists() and _target(work_dir) not in written:
         found.append(pointer)
     earlier = [path for path in found if path.resolve() not in written]
     if earlier:
@@ -125,3 +151,11 @@ def refuse_to_overwrite(work_dir: Path, written: set[Path]) -> None:
             "(--resume, or resume: true), or train in another work_dir",
             config_path="work_dir",
         )
+
+
+def _target(work_dir: Path) -> Path | None:
+    try:
+        named = read_pointer(work_dir)
+    except CheckpointError:
+        return None
+    return named.resolve() if named is not None else None

@@ -10,7 +10,7 @@ from typing import Any
 from .._registries import HOOKS
 from .._sections import check_positive
 from ..dist import is_main_process
-from ..engine import DataBatch, Hook, Priority, RunnerView, write_latest
+from ..engine import CheckpointError, DataBatch, Hook, Priority, RunnerView
 
 
 @HOOKS.register_module()
@@ -66,10 +66,31 @@ class CheckpointHook(Hook):
         self._kept: list[str] = []
 
     def state_dict(self) -> dict[str, Any]:
+        """The file names of the kept checkpoints, oldest first (names: the save directory
+        may be moved or copied, and a copy must not delete the original's files)."""
         return {"kept": list(self._kept)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        self._kept = [str(path) for path in state.get("kept", [])]
+        self._kept = [Path(str(path)).name for path in state.get("kept", [])]
+
+    def before_train(self, runner: RunnerView) -> None:
+        """A new run (at iteration 0) refuses an ``out_dir`` of its own that already holds
+        checkpoints of its name pattern: it would overwrite them (the work dir itself is
+        checked by the runner)."""
+        out_dir = self._out_dir(runner.work_dir)
+        if self.out_dir is None or out_dir is None or runner.iter > 0 or not out_dir.is_dir():
+            return
+        pattern = "".join(
+            literal + ("*" if field is not None else "")
+            for literal, field, _, _ in string.Formatter().parse(self.filename_tmpl)
+        )
+        earlier = sorted(path.name for path in out_dir.glob(pattern))
+        if earlier and is_main_process():
+            raise CheckpointError(
+                f"out_dir {str(out_dir)!r} holds checkpoints of an earlier run "
+                f"({', '.join(earlier[:3])}); resume it (--resume), or save elsewhere",
+                config_path="default_hooks.checkpoint.out_dir",
+            )
 
     def after_train_epoch(self, runner: RunnerView) -> None:
         if not self.by_epoch:
@@ -94,22 +115,21 @@ class CheckpointHook(Hook):
         if out_dir is None or not is_main_process():
             return
         filename = self.filename_tmpl.format(count)
-        planned = str(Path(out_dir).resolve() / filename)
-        if planned in self._kept:
-            self._kept.remove(planned)
-        self._kept.append(planned)  # before saving, so the checkpoint's hook state lists it
+        if filename in self._kept:
+            self._kept.remove(filename)
+        self._kept.append(filename)  # before saving, so the checkpoint's hook state lists it
         path = runner.save_checkpoint(
             out_dir,
             filename,
             save_optimizer=self.save_optimizer,
             save_param_scheduler=self.save_param_scheduler,
             by_epoch=self.by_epoch,
+            latest=True,
         )
-        write_latest(out_dir, path)
         runner.logger.info("saved checkpoint %s", path)
         if self.max_keep_ckpts > 0:
-            while len(self._kept) > self.max_keep_ckpts:
-                Path(self._kept.pop(0)).unlink(missing_ok=True)
+            while len(self._kept) > self.max_keep_ckpts:  # only ever in the save directory
+                (path.parent / Path(self._kept.pop(0)).name).unlink(missing_ok=True)
 
     def _out_dir(self, work_dir: Path | None) -> Path | None:
         if self.out_dir is None:

@@ -72,3 +72,24 @@ def test_torchrun_trains_one_model_on_two_processes(tmp_path: Path) -> None:
     assert ranks[0]["weights"] == ranks[1]["weights"]  # gradients were averaged
     assert (work / "epoch_1.pth").is_file()
     assert len([p for p in work.iterdir() if p.is_dir()]) == 1  # one log directory: rank 0's
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
+def test_a_refusal_on_rank_0_stops_every_rank_with_its_message(tmp_path: Path) -> None:
+    """Rank 0 alone reads the work dir; the others get its error instead of waiting for ever."""
+    pytest.importorskip("sklearn")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "epoch_1.pth").write_bytes(b"an earlier run's checkpoint")
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+        "-m", "runner", "train", "examples/digits/cnn.yaml", "--launcher", "pytorch",
+        "--cfg-options", "train_cfg.max_epochs=1", f"work_dir={work}",
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert result.returncode != 0
+    assert result.stderr.count("holds checkpoints of an earlier run (epoch_1.pth)") == 2
+    assert (work / "epoch_1.pth").read_bytes() == b"an earlier run's checkpoint"

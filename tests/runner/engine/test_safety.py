@@ -3,7 +3,9 @@ per work dir, no overwriting of an earlier run, checkpoints that do not fit say 
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 import subprocess
 import sys
 import textwrap
@@ -16,6 +18,7 @@ from torch import nn
 from runner import (
     CheckpointError,
     EpochBasedTrainLoop,
+    Interrupted,
     OptimWrapper,
     Runner,
     load_checkpoint,
@@ -29,9 +32,11 @@ from runner.engine import (
     verify_checkpoint,
     write_latest,
 )
+from runner.engine import _checkpoint as checkpoint_files
 
-from ..conftest import ToyModel
+from ..conftest import MeanError, ToyModel, make_loader
 from .test_checkpoint import build
+from .test_stop_request import SignalAt
 
 ROOT = Path(__file__).parents[3]
 
@@ -281,3 +286,151 @@ def test_weights_alone_in_the_work_dir_are_not_taken_for_a_checkpoint(tmp_path: 
     assert [(path.name, "not resumable" in why) for path, why in found.skipped] == [
         ("pretrained.pth", True)
     ]
+
+
+def test_an_optimizer_of_another_class_is_named_before_anything_changes(tmp_path: Path) -> None:
+    _two_epochs(tmp_path)  # SGD with momentum
+    model = ToyModel()
+    before = [p.detach().clone() for p in model.parameters()]
+    runner = Runner(model, optim_wrapper=OptimWrapper(torch.optim.Adam(model.parameters())))
+    with pytest.raises(CheckpointError, match=r"saved by another optimizer \(it has no 'amsgrad'"):
+        runner.resume(tmp_path / "epoch_2.pth")
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters(), strict=True))
+
+
+# -- found in review -------------------------------------------------------------------------
+
+
+def test_a_resumed_copy_never_deletes_the_originals_checkpoints(tmp_path: Path) -> None:
+    def run(work: Path, epochs: int, resume: bool) -> None:
+        runner = build(work, EpochBasedTrainLoop(epochs), resume=resume)
+        runner.hook_names["CheckpointHook"].max_keep_ckpts = 2  # type: ignore[attr-defined]
+        runner.train()
+
+    run(tmp_path / "orig", 2, False)
+    shutil.copytree(tmp_path / "orig", tmp_path / "copy")
+    run(tmp_path / "copy", 4, True)
+    assert sorted(p.name for p in (tmp_path / "orig").glob("*.pth")) == [
+        "epoch_1.pth",
+        "epoch_2.pth",
+    ]
+    assert sorted(p.name for p in (tmp_path / "copy").glob("*.pth")) == [
+        "epoch_3.pth",
+        "epoch_4.pth",
+    ]
+
+
+def test_resuming_another_runs_file_does_not_license_overwriting_this_work_dir(
+    tmp_path: Path,
+) -> None:
+    _two_epochs(tmp_path / "a")
+    _two_epochs(tmp_path / "b")
+    before = (tmp_path / "b" / "epoch_2.pth").read_bytes()
+    runner = build(
+        tmp_path / "b",
+        EpochBasedTrainLoop(3),
+        resume=True,
+        load_from=tmp_path / "a" / "epoch_1.pth",
+    )
+    with pytest.raises(CheckpointError, match=r"holds checkpoints of an earlier run"):
+        runner.train()
+    assert (tmp_path / "b" / "epoch_2.pth").read_bytes() == before
+    torch.save({"linear.weight": torch.zeros(1, 2)}, tmp_path / "weights.pth")
+    weights_only = build(
+        tmp_path / "c", EpochBasedTrainLoop(1), resume=True, load_from=tmp_path / "weights.pth"
+    )
+    with pytest.raises(CheckpointError, match=r"holds weights alone, .*: load it with load_from"):
+        weights_only.train()
+
+
+def test_a_dangling_link_among_the_checkpoints_is_skipped(tmp_path: Path) -> None:
+    _two_epochs(tmp_path)
+    (tmp_path / "latest.pth").symlink_to(tmp_path / "epoch_0.pth")  # MMCV's, left dangling
+    (tmp_path / LAST_CHECKPOINT).unlink()
+    found = newest_good_checkpoint(tmp_path)
+    assert found is not None
+    assert found.path.name == "epoch_2.pth"
+
+
+def test_checkpoints_get_the_mode_the_umask_gives(tmp_path: Path) -> None:
+    path = save_checkpoint({"state_dict": {}}, tmp_path / "a.pth")
+    write_latest(tmp_path, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    for written in (path, tmp_path / LAST_CHECKPOINT):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_failed_checksum_is_an_error_and_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(name: str, size: int, digest: object, failed: list[OSError] | None = None) -> None:
+        assert failed is not None
+        failed.append(OSError(5, "Input/output error"))
+
+    monkeypatch.setattr(checkpoint_files, "_hash_into", broken)
+    with pytest.raises(CheckpointError, match=r"cannot write checkpoint .*Input/output error"):
+        save_checkpoint({"state_dict": {}}, tmp_path / "a.pth")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_hard_links_a_save_still_never_replaces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_links(source: object, target: object) -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(os, "link", no_links)
+    save_checkpoint({"state_dict": {}}, tmp_path / "a.pth", overwrite=False)
+    with pytest.raises(CheckpointError, match=r"exists and was not written by this run"):
+        save_checkpoint({"state_dict": {}}, tmp_path / "a.pth", overwrite=False)
+
+
+def test_an_interrupted_runner_trains_on_when_asked_again(tmp_path: Path) -> None:
+    runner = build(tmp_path, EpochBasedTrainLoop(2))
+    runner.register_hook(SignalAt(4))
+    with pytest.raises(Interrupted):
+        runner.train()
+    runner.train()  # on from iteration 4, over its own checkpoints
+    assert (runner.epoch, runner.iter) == (2, 12)
+
+
+def test_the_unpickler_says_why(tmp_path: Path) -> None:
+    (tmp_path / "zeros.pth").write_bytes(bytes(48))
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(tmp_path / "zeros.pth")
+    assert not str(info.value).rstrip().endswith(":")
+
+
+def test_a_checkpoint_hook_out_dir_resumes_and_is_not_overwritten(tmp_path: Path) -> None:
+    def run(epochs: int, resume: bool) -> Runner:
+        runner = build(tmp_path / "work", EpochBasedTrainLoop(epochs), resume=resume)
+        runner.hook_names["CheckpointHook"].out_dir = "ckpts"  # type: ignore[attr-defined]
+        runner.train()
+        return runner
+
+    run(2, False)
+    assert (tmp_path / "work" / LAST_CHECKPOINT).read_text() == "ckpts/epoch_2.pth"
+    assert run(3, True).epoch == 3
+    (tmp_path / "work" / LAST_CHECKPOINT).unlink()
+    with pytest.raises(CheckpointError, match=r"out_dir .*ckpts' holds checkpoints of an earlier"):
+        run(1, False)
+
+
+def test_evaluating_does_not_take_the_work_dir_training_holds(tmp_path: Path) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    ) as holder:
+        try:
+            assert holder.stdout is not None
+            assert holder.stdout.readline().strip() == "held"
+            model = ToyModel()
+            runner = Runner(
+                model,
+                work_dir=tmp_path,
+                val_dataloader=make_loader(8, 4),
+                val_evaluator=MeanError(),
+            )
+            assert "mae" in runner.val()
+        finally:
+            holder.kill()

@@ -9,9 +9,17 @@ from typing import Any
 
 import pytest
 
-from runner import EpochBasedTrainLoop, Hook, Interrupted, IterBasedTrainLoop, load_checkpoint
+from runner import (
+    EpochBasedTrainLoop,
+    Hook,
+    Interrupted,
+    IterBasedTrainLoop,
+    ValLoop,
+    load_checkpoint,
+)
 from runner.engine._preemption import StopRequest, stop_on_signals
 
+from ..conftest import MeanError, make_loader
 from .test_checkpoint import build
 
 
@@ -71,3 +79,26 @@ def test_without_a_work_dir_nothing_is_saved_and_it_says_so(tmp_path: Path) -> N
     runner.register_hook(SignalAt(3))
     with pytest.raises(Interrupted, match=r"stopped by SIGUSR1 .*nothing saved \(no work_dir\)"):
         runner.train()
+
+
+def test_a_signal_as_an_epoch_ends_saves_before_any_validation(tmp_path: Path) -> None:
+    class EndOfEpochSignal(Hook):
+        def __init__(self) -> None:
+            self.validations = 0
+
+        def after_train_epoch(self, runner: Any) -> None:
+            os.kill(os.getpid(), signal.SIGUSR1)
+
+        def before_val(self, runner: Any) -> None:
+            self.validations += 1
+
+    runner = build(tmp_path, EpochBasedTrainLoop(3))
+    runner.val_loop = ValLoop()
+    runner.val_dataloader, runner.val_evaluator = make_loader(8, 4), MeanError()
+    hook = EndOfEpochSignal()
+    runner.register_hook(hook)
+    with pytest.raises(Interrupted):
+        runner.train()
+    assert hook.validations == 0
+    meta = load_checkpoint(tmp_path / "iter_6.pth")["meta"]
+    assert (meta["epoch"], meta["iter"], meta["inner_iter"]) == (1, 6, 0)
