@@ -251,11 +251,7 @@ class BaseRunner:
             if value is None:
                 raise ConfigError(f"cannot train without {PATH}", config_path=key)
         with self._run(hold=True):
-            resumed = self._load_or_resume()
-            work_dir = self.work_dir
-            if work_dir is not None and (resumed is None or resumed.parent != work_dir):
-                own = {*self._written, *([resumed] if resumed is not None else [])}
-                decided_on_main(lambda: refuse_to_overwrite(work_dir, own))
+            self._load_or_resume()
             validate = self._validate if self.val_loop is not None else None
             stop = StopRequest(loop=loop, distributed=self.distributed, halt=self._halt)
             context = TrainContext(
@@ -300,6 +296,7 @@ class BaseRunner:
                 removed = held.enter_context(hold_work_dir(self.work_dir))
                 for leftover in removed:
                     self.logger.info("removed %s, left by a save that was killed", leftover)
+                self._refuse_to_overwrite(self.work_dir)  # before the log dir is made
             self._open_log()
             self.call_hook("before_run")
             try:
@@ -313,9 +310,8 @@ class BaseRunner:
 
     # -- checkpoints ------------------------------------------------------------------------
 
-    def _load_or_resume(self) -> Path | None:
-        """Resume or load what was asked, once; return the checkpoint the run resumed from."""
-        resumed = None
+    def _load_or_resume(self) -> None:
+        """Resume or load what was asked, once."""
         if self.resume_requested:
             resumed = checkpointing.resume_run(self, self.load_from)
             if resumed is not None:
@@ -324,7 +320,18 @@ class BaseRunner:
         elif self.load_from is not None:
             self.load_checkpoint(self.load_from)
         self.load_from = None  # done: a second run does not load it again
-        return resumed
+
+    def _refuse_to_overwrite(self, work_dir: Path) -> None:
+        """Stop a run before it overwrites checkpoints of another run in ``work_dir``: any
+        run but one that resumes from that work dir (its own run, continued)."""
+        source = self.load_from if self.resume_requested else None
+        if self.resume_requested and source is None:
+            return  # resumes from work_dir: from the newest checkpoint there, or from scratch
+        resumed = Path(source).resolve() if source is not None else None
+        if resumed is not None and resumed.parent == work_dir:
+            return
+        own = {*self._written, *([resumed] if resumed is not None else [])}
+        decided_on_main(lambda: refuse_to_overwrite(work_dir, own))
 
     def _halt(self, signum: int) -> NoReturn:
         """Where training stops for a signal: save the position exactly, then raise."""

@@ -177,10 +177,12 @@ def test_the_pointer_is_written_under_a_unique_temporary_name(tmp_path: Path) ->
 def test_a_new_run_never_overwrites_an_earlier_runs_checkpoints(tmp_path: Path) -> None:
     _two_epochs(tmp_path)
     before = (tmp_path / "epoch_1.pth").read_bytes()
+    log_dirs = sorted(path for path in tmp_path.iterdir() if path.is_dir())
     with pytest.raises(CheckpointError, match=r"holds checkpoints of an earlier run") as info:
         build(tmp_path, EpochBasedTrainLoop(2)).train()
     assert info.value.config_path == "work_dir"
     assert (tmp_path / "epoch_1.pth").read_bytes() == before
+    assert sorted(path for path in tmp_path.iterdir() if path.is_dir()) == log_dirs  # no new one
 
 
 def test_a_save_never_replaces_a_file_this_run_did_not_write(tmp_path: Path) -> None:
