@@ -27,8 +27,12 @@ The layout, in ranks; a module imports only from its own rank or a lower one
 * rank 4 -- :mod:`runner.app`: ``TrainingContainer`` (dependency-injector), the section
   builders, ``Runner`` (``BaseRunner`` with ``from_cfg``) and the command line.
 
-Every public name of the subpackages is importable from ``runner`` itself.
+Every public name of the subpackages is importable from ``runner`` itself, imported when it
+is first used (``import runner`` alone does not import torch).
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from ._registries import (
     DATA_SAMPLERS,
@@ -46,60 +50,68 @@ from ._registries import (
     ROOT,
     TRANSFORMS,
 )
-from .app import DEFAULT_HOOKS, Runner, TrainingContainer, build_hooks
-from .data import DefaultSampler, InfiniteSampler, build_dataloader, pseudo_collate, skip_batches
-from .dist import Randomness, set_random_seed
-from .engine import (
-    STAGES,
-    BaseRunner,
-    CheckpointError,
-    DispatchTable,
-    EpochBasedTrainLoop,
-    EvalContext,
-    Hook,
-    HookError,
-    HookSignatureError,
-    Interrupted,
-    IterBasedTrainLoop,
-    MessageHub,
-    Priority,
-    RunnerView,
-    TestLoop,
-    TrainContext,
-    TrainState,
-    ValLoop,
-    call_stage,
-    find_latest_checkpoint,
-    get_priority,
-    load_checkpoint,
-    save_checkpoint,
-)
-from .evaluation import Accuracy, BaseMetric, Evaluator, build_evaluator
-from .hooks import (
-    CheckInvalidLossHook,
-    CheckpointHook,
-    DistSamplerSeedHook,
-    InvalidLossError,
-    IterTimerHook,
-    LoggerHook,
-    ParamSchedulerHook,
-    RuntimeInfoHook,
-)
-from .model import BaseModel, DistributedModel
-from .optim import (
-    ConstantLR,
-    CosineAnnealingLR,
-    ExponentialLR,
-    LinearLR,
-    MultiStepLR,
-    OneCycleLR,
-    OptimWrapper,
-    ParamScheduler,
-    PolyLR,
-    StepLR,
-    build_optim_wrapper,
-    build_param_schedulers,
-)
+
+if TYPE_CHECKING:  # for type checkers; at run time each name is imported at its first use
+    from .app import DEFAULT_HOOKS, Runner, TrainingContainer, build_hooks
+    from .data import (
+        DefaultSampler,
+        InfiniteSampler,
+        build_dataloader,
+        pseudo_collate,
+        skip_batches,
+    )
+    from .dist import Randomness, set_random_seed
+    from .engine import (
+        STAGES,
+        BaseRunner,
+        CheckpointError,
+        DispatchTable,
+        EpochBasedTrainLoop,
+        EvalContext,
+        Hook,
+        HookError,
+        HookSignatureError,
+        Interrupted,
+        IterBasedTrainLoop,
+        MessageHub,
+        Priority,
+        RunnerView,
+        TestLoop,
+        TrainContext,
+        TrainState,
+        ValLoop,
+        call_stage,
+        find_latest_checkpoint,
+        get_priority,
+        load_checkpoint,
+        save_checkpoint,
+    )
+    from .evaluation import Accuracy, BaseMetric, Evaluator, build_evaluator
+    from .hooks import (
+        CheckInvalidLossHook,
+        CheckpointHook,
+        DistSamplerSeedHook,
+        InvalidLossError,
+        IterTimerHook,
+        LoggerHook,
+        ParamSchedulerHook,
+        RuntimeInfoHook,
+    )
+    from .model import BaseModel, DistributedModel
+    from .optim import (
+        ConstantLR,
+        CosineAnnealingLR,
+        ExponentialLR,
+        LinearLR,
+        MultiStepLR,
+        OneCycleLR,
+        OptimWrapper,
+        ParamScheduler,
+        PolyLR,
+        StepLR,
+        build_optim_wrapper,
+        build_param_schedulers,
+    )
 
 __all__ = [
     "DATASETS",
@@ -177,3 +189,19 @@ __all__ = [
     "set_random_seed",
     "skip_batches",
 ]
+
+_PARTS = ("app", "data", "dist", "engine", "evaluation", "hooks", "model", "optim")
+
+
+def __getattr__(name: str) -> Any:
+    """A public name of a subpackage, imported at its first use (PEP 562): ``import runner``
+    and the command line's ``--help`` cost no import of torch. The registries are there at
+    once; they import what registers into them on the first lookup that misses."""
+    if name in __all__:
+        for part in _PARTS:
+            module = importlib.import_module(f"{__name__}.{part}")
+            if name in module.__all__:
+                value = getattr(module, name)
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from container import Registry
 
-ROOT = Registry("regwire", scope="regwire")
+COMPONENTS = (
+    "runner.model",
+    "runner.optim",
+    "runner.data",
+    "runner.evaluation",
+    "runner.engine",
+    "runner.hooks",
+)
+"""The packages whose classes register into these registries: imported on the first lookup
+that misses (``import runner`` itself imports none of them, nor torch)."""
+
+ROOT = Registry("regwire", scope="regwire", locations=COMPONENTS)
 
 MODELS = Registry("model", parent=ROOT, scope="model")
 DATASETS = Registry("dataset", parent=ROOT, scope="dataset")

@@ -8,16 +8,20 @@
   section into what the engine takes; the ``regwire`` command line is :mod:`runner.app.cli`.
 """
 
-from ._container import Runner, TrainingContainer
-from ._sections import (
-    DEFAULT_HOOKS,
-    build_eval_loop,
-    build_hooks,
-    build_model,
-    build_train_loop,
-    locate,
-    set_up,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers; at run time each name is imported at its first use
+    from ._container import Runner, TrainingContainer
+    from ._sections import (
+        DEFAULT_HOOKS,
+        build_eval_loop,
+        build_hooks,
+        build_model,
+        build_train_loop,
+        locate,
+        set_up,
+    )
 
 __all__ = [
     "DEFAULT_HOOKS",
@@ -30,3 +34,16 @@ __all__ = [
     "locate",
     "set_up",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported at its first use (PEP 562): the command line (``cli``) lives in
+    this package, and its ``--help`` must not import torch."""
+    if name in __all__:
+        for part in ("_container", "_sections"):
+            module = importlib.import_module(f"{__name__}.{part}")
+            if hasattr(module, name):
+                value = getattr(module, name)
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

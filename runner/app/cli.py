@@ -20,19 +20,24 @@ stderr and exits with status 2; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from container import Config, RegistryError, RegwireError, did_you_mean
 
-from .._registries import REGISTRIES
-from ..dist import shutdown_dist
-from ..engine import LOGGER_NAME, HookError, Interrupted
-from ._container import Runner
+from .._registries import COMPONENTS, REGISTRIES
+
+if TYPE_CHECKING:
+    from ..engine import Interrupted
+
+LOGGER_NAME = "regwire"
+"""The parent of every run's logger (``runner.engine.LOGGER_NAME``; a test holds them equal):
+named here, so that ``--help`` and argument errors import neither torch nor the runner."""
 
 EXIT_CONFIG_ERROR = 2
 
@@ -91,14 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.path.insert(0, cwd)
     try:
         return int(_COMMANDS[args.command](args))
-    except Interrupted as stop:  # after saving where it was
-        print(f"regwire: {stop}; continue with --resume", file=sys.stderr)
-        return 128 + stop.signum
-    except HookError:
-        raise  # a hook's own code failed: its traceback is what helps
     except RegwireError as exc:
-        if args.debug:
-            raise
+        if args.debug or _raised(exc, "runner.engine._dispatch", "HookError"):
+            raise  # a hook's own code failed: its traceback is what helps
         print(f"regwire: error: {exc}", file=sys.stderr)
         for note in getattr(exc, "__notes__", ()):  # the hook that raised it, if one did
             print(f"  {note}", file=sys.stderr)
@@ -106,6 +106,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("regwire: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not _raised(exc, "runner.engine._preemption", "Interrupted"):
+            raise
+        stop = cast("Interrupted", exc)  # checked just above
+        print(f"regwire: {stop}; continue with --resume", file=sys.stderr)  # after it saved
+        return 128 + stop.signum
+
+
+def _raised(exc: BaseException, module: str, name: str) -> bool:
+    """Whether ``exc`` is a ``module.name``: only when that module was imported (an instance
+    of its class cannot exist otherwise), so this imports nothing."""
+    found = sys.modules.get(module)
+    kind = getattr(found, name, None)
+    return isinstance(kind, type) and isinstance(exc, kind)
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -143,6 +157,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.resume is not None:
         cfg["resume"] = True
         cfg["load_from"] = None if args.resume == "auto" else args.resume
+    from ._container import Runner  # here: the runner and torch load when a command needs them
+
     with _console_log():
         _in_process_group(lambda: Runner.from_cfg(cfg).train())
     return 0
@@ -153,6 +169,8 @@ def _test(args: argparse.Namespace) -> int:
     _set_work_dir(cfg, args)
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
+    from ._container import Runner
+
     with _console_log():
         _in_process_group(lambda: Runner.from_cfg(cfg).test())
     return 0
@@ -160,6 +178,8 @@ def _test(args: argparse.Namespace) -> int:
 
 def _in_process_group(action: Callable[[], object]) -> None:
     """Run ``action``, then leave the process group (at once when it failed)."""
+    from ..dist import shutdown_dist
+
     try:
         action()
     except BaseException:
@@ -174,6 +194,8 @@ def _print_config(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
+    for package in COMPONENTS:  # what registers into the registries
+        importlib.import_module(package)
     if args.registry is None:
         for name, registry in REGISTRIES.items():
             print(f"{name} ({len(registry)}): {', '.join(sorted(registry))}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -211,3 +212,47 @@ def test_resume_over_an_unreadable_pointer_continues_from_the_newest_good_checkp
     assert "skipped" in out
     assert f"resumed from {work / 'epoch_1.pth'}" in out
     assert (work / "epoch_2.pth").is_file()
+
+
+def _fresh(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    return result.stdout
+
+
+def test_help_and_argument_errors_import_neither_torch_nor_the_runner() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        from runner.app.cli import main
+        for argv in (["--help"], ["train", "--help"], ["train"], ["bogus"]):
+            try:
+                main(argv)
+            except SystemExit:
+                pass
+        loaded = [m for m in ("torch", "runner.engine", "runner.model") if m in sys.modules]
+        print("loaded:", loaded)
+        """
+    )
+    assert _fresh(code).strip().endswith("loaded: []")
+
+
+def test_the_runner_loads_what_it_needs_when_it_is_used() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        import runner
+        print("torch" in sys.modules)
+        print(runner.OPTIMIZERS.get("SGD").__name__)  # a miss imports the components
+        print(runner.Runner.__name__, "torch" in sys.modules)
+        """
+    )
+    assert _fresh(code).split() == ["False", "SGD", "Runner", "True"]
+
+
+def test_the_cli_names_the_runs_parent_logger() -> None:
+    from runner.app.cli import LOGGER_NAME
+    from runner.engine import LOGGER_NAME as ENGINE_LOGGER_NAME
+
+    assert LOGGER_NAME == ENGINE_LOGGER_NAME
