@@ -1,5 +1,8 @@
 """regwire's middle layer: registries (dependency-injection containers) and configs.
 
+``validate(cfg, registry)`` (or ``registry.validate(cfg)``) finds every problem a config would
+meet when built, without calling anything; ``check`` raises them as one ``ValidationError``.
+
 Depends on ``providers`` only; never imports torch or ``runner``. ``Config`` and
 ``ConfigDict`` are imported on first use, so code that only uses registries does not pay for
 the YAML and file machinery (``import container`` stays within 1.2x of importing
@@ -12,6 +15,7 @@ from providers import node_at
 
 from ._errors import BuildError, ConfigError, RegistryError, RegwireError, did_you_mean, nearest
 from ._registry import Registry
+from ._validate import ValidationError, check, locate, validate
 
 if TYPE_CHECKING:
     from .config import Config, ConfigDict
@@ -35,7 +39,11 @@ __all__ = [
     "Registry",
     "RegistryError",
     "RegwireError",
+    "ValidationError",
+    "check",
     "did_you_mean",
+    "locate",
     "nearest",
     "node_at",
+    "validate",
 ]

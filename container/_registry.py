@@ -11,17 +11,25 @@ import functools
 import importlib
 import inspect
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any, TypeVar, overload
 
 from dependency_injector import providers as di
 
-from providers import ConfigCompiler, describe_target, join_path, provider_for, replacement_provider
+from providers import (
+    ConfigCompiler,
+    RegwireError,
+    describe_target,
+    join_path,
+    provider_for,
+    replacement_provider,
+)
 
 from ._errors import RegistryError, did_you_mean
 from ._scope import ancestors, find_scope, infer_scope
+from ._validate import SourceOf, validate_with
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -326,6 +334,43 @@ class Registry:
     ) -> di.Provider[Any]:
         """:meth:`provider` for a part of a larger config; errors name paths under ``path``."""
         return self._compiler.compile(cfg, default_args=_mmengine_defaults(default_args), path=path)
+
+    def validate(
+        self,
+        cfg: Any,
+        *,
+        path: str = "",
+        source_of: SourceOf | None = None,
+        default_args: Mapping[str, Any] | None = None,
+        given: Collection[str] = (),
+    ) -> list[RegwireError]:
+        """Find every problem that :meth:`build` would meet in ``cfg``, without calling anything.
+
+        Each node's ``type`` must resolve here; its keys must be arguments of the callable;
+        its required arguments must be there (not for ``_partial_`` nodes); its values must fit
+        the annotations, nested nodes by what they build (see :mod:`container._validate`).
+
+        Args:
+            cfg: The config; a value that is not a mapping has nothing to check.
+            path: Where ``cfg`` stands in a larger config (as for :meth:`build_at`).
+            source_of: ``source_of(dotted_path)``, such as ``Config.source_of``: fills each
+                problem's ``source`` from its path or the nearest ancestor that has one.
+            default_args: What the build will be given for keys ``cfg`` lacks.
+            given: Names of arguments the caller will pass itself (a dataloader's
+                ``dataset``): counted as present.
+
+        Returns:
+            The problems, each with its ``config_path``; empty when there are none. Config
+            mistakes are returned, never raised.
+        """
+        return validate_with(
+            self._resolve,
+            cfg,
+            path=path,
+            source_of=source_of,
+            default_args=default_args,
+            given=given,
+        )
 
     @contextmanager
     def override(self, name: str, replacement: Any) -> Iterator[None]:

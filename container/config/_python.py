@@ -86,16 +86,18 @@ def run(tree: ast.Module, filename: str, origin: str, base: ConfigDict) -> dict[
     namespace: dict[str, Any] = {BASE_KEY: base, "__file__": filename, "__name__": "__config__"}
     try:
         exec(code, namespace)  # running the file is what a Python config means
-    except Exception as exc:  # the config's own code may raise anything
+    except (Exception, SystemExit) as exc:  # anything; sys.exit() must not end the command
         line = None
         traceback = exc.__traceback__
         while traceback is not None:
             if traceback.tb_frame.f_code.co_filename == origin:
                 line = traceback.tb_lineno
             traceback = traceback.tb_next
-        raise config_error(
-            f"the Python config raised {type(exc).__name__}: {exc}", source=Source(origin, line)
-        ) from exc
+        if isinstance(exc, SystemExit):
+            message = f"the Python config called sys.exit({exc.code!r}); a config sets values"
+        else:
+            message = f"the Python config raised {type(exc).__name__}: {exc}"
+        raise config_error(message, source=Source(origin, line)) from exc
     return {
         key: value
         for key, value in namespace.items()

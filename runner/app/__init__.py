@@ -6,13 +6,18 @@
   ``from_cfg``.
 * The section builders (:func:`build_hooks`, :func:`build_train_loop`, ...) turn one config
   section into what the engine takes; the ``regwire`` command line is :mod:`runner.app.cli`.
+* :func:`check_config` checks a whole config without building it (``regwire check``): the
+  top-level keys (:data:`SECTIONS`; :func:`register_section` adds an application's own) and
+  every config node against the registry that builds it.
 """
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers; at run time each name is imported at its first use
+    from ._checks import check_config
     from ._container import Runner, TrainingContainer
+    from ._schema import SECTIONS, Section, register_section
     from ._sections import (
         DEFAULT_HOOKS,
         build_eval_loop,
@@ -25,13 +30,17 @@ if TYPE_CHECKING:  # for type checkers; at run time each name is imported at its
 
 __all__ = [
     "DEFAULT_HOOKS",
+    "SECTIONS",
     "Runner",
+    "Section",
     "TrainingContainer",
     "build_eval_loop",
     "build_hooks",
     "build_model",
     "build_train_loop",
+    "check_config",
     "locate",
+    "register_section",
     "set_up",
 ]
 
@@ -40,7 +49,7 @@ def __getattr__(name: str) -> Any:
     """A public name, imported at its first use (PEP 562): the command line (``cli``) lives in
     this package, and its ``--help`` must not import torch."""
     if name in __all__:
-        for part in ("_container", "_sections"):
+        for part in ("_container", "_sections", "_checks", "_schema"):
             module = importlib.import_module(f"{__name__}.{part}")
             if hasattr(module, name):
                 value = getattr(module, name)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from container import ConfigError, RegwireError, did_you_mean
+from container import locate as locate_source
 from container.config import import_custom_modules
 from providers import PATH, with_section
 
@@ -221,18 +222,7 @@ def _build(section: str, cfg: dict[str, Any]) -> Any:
 
 
 def locate(exc: RegwireError, cfg: Any) -> RegwireError:
-    """Fill in ``exc.source`` (``file:line``) from ``cfg.source_of`` when it is unknown."""
+    """Fill in ``exc.source`` (``file:line``) from ``cfg.source_of`` (a
+    :class:`~container.Config` has one) when it is unknown."""
     source_of = getattr(cfg, "source_of", None)
-    if exc.source is not None or exc.config_path is None or not callable(source_of):
-        return exc
-    path = exc.config_path
-    while path:
-        try:
-            found = source_of(path)
-        except (RegwireError, KeyError, ValueError, TypeError):
-            found = None
-        if found is not None:
-            exc.source = str(found)
-            break
-        path = path.rpartition(".")[0]
-    return exc
+    return locate_source(exc, source_of) if callable(source_of) else exc

@@ -6,6 +6,7 @@
                          [--launcher {none,pytorch}]
     regwire test CONFIG --checkpoint CKPT [--work-dir DIR] [--cfg-options k=v ...]
     regwire print-config CONFIG [--cfg-options k=v ...]
+    regwire check CONFIG [--cfg-options k=v ...]
     regwire list [REGISTRY]
 
 Like ``python -m``, the command puts the current directory first on ``sys.path``, so a config's
@@ -67,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
                 default=None,
                 help="pytorch: join the process group torchrun started (one process per GPU)",
             )
+            command.add_argument(
+                "--no-check",
+                action="store_true",
+                help="skip the check of the config before the run (for a false alarm of it)",
+            )
         return command
 
     train = with_config("train", "train a model")
@@ -82,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--checkpoint", required=True, help="the checkpoint to test")
     test.add_argument("--work-dir", help="where logs go")
     with_config("print-config", "print the config after inheritance and overrides")
+    with_config("check", "check a config without running it: every problem at once")
     listing = commands.add_parser("list", help="list the registries or one registry's names")
     listing.add_argument("registry", nargs="?", help="a registry name (model, hook, ...)")
     listing.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -151,8 +158,37 @@ def _console_log() -> Iterator[None]:
         logger.setLevel(level)
 
 
+def _report(cfg: Config, debug: bool = False) -> bool:
+    """Check ``cfg``, print its warnings and errors (one line each); return whether it is
+    free of errors. With ``debug``, errors are raised instead (with their tracebacks)."""
+    from container import ValidationError
+
+    from ._checks import check_config
+
+    errors, warnings = check_config(cfg)
+    if errors and debug:
+        raise ValidationError(errors)
+    for warning in warnings:
+        print(f"regwire: warning: {warning}", file=sys.stderr)
+    for error in errors:
+        print(f"regwire: error: {error}", file=sys.stderr)
+    return not errors
+
+
+def _check(args: argparse.Namespace) -> int:
+    cfg = _load(args)
+    if not _report(cfg, args.debug):
+        return EXIT_CONFIG_ERROR
+    from ._checks import summary
+
+    print(f"ok: {summary(cfg)}")
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     cfg = _load(args)
+    if not args.no_check and not _report(cfg, args.debug):
+        return EXIT_CONFIG_ERROR  # before anything is built or written
     _set_work_dir(cfg, args)
     if args.resume is not None:
         cfg["resume"] = True
@@ -166,6 +202,8 @@ def _train(args: argparse.Namespace) -> int:
 
 def _test(args: argparse.Namespace) -> int:
     cfg = _load(args)
+    if not args.no_check and not _report(cfg, args.debug):
+        return EXIT_CONFIG_ERROR
     _set_work_dir(cfg, args)
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
@@ -214,6 +252,7 @@ _COMMANDS: dict[str, Any] = {
     "train": _train,
     "test": _test,
     "print-config": _print_config,
+    "check": _check,
     "list": _list,
 }
 

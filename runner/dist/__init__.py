@@ -5,10 +5,11 @@ Usable without a Runner. ``launcher: pytorch`` calls :func:`init_dist`; componen
 """
 
 from ._process_group import LAUNCHERS, dist_info, init_dist, is_main_process, shutdown_dist
-from ._random import Randomness, set_random_seed
+from ._random import MAX_SEED, Randomness, set_random_seed
 
 __all__ = [
     "LAUNCHERS",
+    "MAX_SEED",
     "Randomness",
     "dist_info",
     "init_dist",

@@ -20,6 +20,7 @@ import attrs
 import torch
 
 from container import ConfigError
+from providers import PATH
 
 from .._registries import LOOPS
 from .._sections import check_positive
@@ -143,7 +144,16 @@ def _start(
     Returns:
         The model's ``train_step``, and what every rank calls after each iteration to agree
         on a signal's request to stop (None in a single process).
+
+    Raises:
+        ConfigError: The dataloader gives no batch (naming ``train_dataloader.dataset``).
     """
+    if length_of(ctx.dataloader) == 0:  # it would "train" nothing and save a checkpoint of it
+        raise ConfigError(
+            f"the training data is empty: {PATH} gives no batch (no samples, or fewer than "
+            "one batch with drop_last)",
+            config_path="train_dataloader.dataset",
+        )
     loop.plan(ctx.state, ctx.dataloader)
     loop.stop_training = False  # a request of an earlier run of this loop is done
     initialize = getattr(ctx.optim_wrapper, "initialize_count_status", None)
@@ -368,11 +378,27 @@ class _EvalLoop:
                         after_iter, batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
                     )
             metrics: Metrics = ctx.evaluator.evaluate(_dataset_size(ctx.dataloader))
+        except ValueError as exc:  # a metric that does not fit the model's outputs
+            if not _from_evaluator(exc, ctx.evaluator):
+                raise
+            raise ConfigError(str(exc), config_path=f"{mode}_evaluator") from exc
         finally:
             ctx.model.train(was_training)
         call_hook(f"after_{mode}_epoch", metrics=metrics)
         call_hook(f"after_{mode}")
         return metrics
+
+
+def _from_evaluator(exc: BaseException, evaluator: Any) -> bool:
+    """Whether ``exc`` was raised in the evaluator's or a metric's own code."""
+    modules = {type(evaluator).__module__}
+    modules |= {type(metric).__module__ for metric in getattr(evaluator, "metrics", ())}
+    traceback = exc.__traceback__
+    last = None
+    while traceback is not None:
+        last = traceback.tb_frame.f_globals.get("__name__")
+        traceback = traceback.tb_next
+    return last in modules
 
 
 def _dataset_size(dataloader: Iterable[Any]) -> int:

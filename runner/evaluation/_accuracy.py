@@ -58,7 +58,12 @@ class Accuracy(BaseMetric):
                     f"pred_score must be [N, C] with N labels; got {tuple(scores.shape)} "
                     f"for {labels.shape[0]} labels"
                 )
-            k = min(max(self.topk), scores.shape[1])
+            if max(self.topk) > scores.shape[1]:
+                raise ValueError(
+                    f"Accuracy's topk {max(self.topk)} is more than the {scores.shape[1]} "
+                    "classes the model scores: every sample would count as right"
+                )
+            k = max(self.topk)
             top = scores.topk(k, dim=1).indices
             hits = top == labels.unsqueeze(1)
             # the rank of the true label among the top k, or k when it is not among them

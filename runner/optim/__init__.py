@@ -7,7 +7,13 @@ and :func:`build_param_schedulers` build the config sections.
 """
 
 from ._builders import build_optim_wrapper, build_param_schedulers
-from ._optim_wrapper import NO_CONTEXT, TORCH_OPTIMIZERS, OptimWrapper, set_grads_to_none
+from ._optim_wrapper import (
+    NO_CONTEXT,
+    TORCH_OPTIMIZERS,
+    OptimWrapper,
+    check_clip_grad,
+    set_grads_to_none,
+)
 from ._scheduler import (
     INF,
     ConstantLR,
@@ -38,6 +44,7 @@ __all__ = [
     "StepLR",
     "build_optim_wrapper",
     "build_param_schedulers",
+    "check_clip_grad",
     "set_grads_to_none",
     "unwrap_optimizer",
 ]

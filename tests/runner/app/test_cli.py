@@ -180,7 +180,7 @@ def test_hostile_runner_inputs_exit_2_in_one_line(
           f"randomness.seed={2**70}"], "'randomness.seed' must be an int from 0 to 2**63 - 1"),
         (["train", DIGITS, "--work-dir", str(checkpoint / "under_a_file")], "Not a directory"),
         (["train", DIGITS, "--work-dir", str(tmp_path / "w3"), "--cfg-options",
-          "train_dataloader.batch_size=1e30"], "batch_size should be a positive integer"),
+          "train_dataloader.batch_size=1e30"], "'train_dataloader.batch_size' must be a positive"),
         (["train", DIGITS, "--work-dir", str(tmp_path / "w4"), "--cfg-options",
           "+default_hooks.checkpoint.filename_tmpl=ep_{1}.pth"], "must hold one '{}'"),
         (["train", DIGITS, "--work-dir", str(tmp_path / "w5"), *one_epoch,

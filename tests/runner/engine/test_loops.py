@@ -202,3 +202,22 @@ def test_a_wrapper_without_train_step_is_refused_not_bypassed(
 def test_iter_loop_takes_mmengine_positional_order() -> None:
     loop = IterBasedTrainLoop(10, 2, 5)  # max_iters, val_begin, val_interval
     assert (loop.max_iters, loop.val_begin, loop.val_interval) == (10, 2, 5)
+
+
+def test_an_empty_training_set_is_an_error_naming_the_dataset(tmp_path: Any) -> None:
+    from container import ConfigError
+    from runner import Runner
+
+    model = ToyModel()
+    runner = Runner(
+        model,
+        work_dir=tmp_path,
+        train_dataloader=make_loader(0, 4),
+        train_loop=EpochBasedTrainLoop(1),
+        optim_wrapper=OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1)),
+    )
+    with pytest.raises(
+        ConfigError, match=r"the training data is empty: 'train_dataloader.dataset'"
+    ):
+        runner.train()
+    assert not list(tmp_path.glob("*.pth"))

@@ -1,0 +1,373 @@
+"""The runner's sections and their checks: what ``regwire check`` reads in a config.
+
+Each check looks at one section's value without building anything and returns every problem
+it finds, with its config path: the section's shape and keys, its values' types and ranges,
+and its config nodes against the signatures of the callables their registries hold (each in
+the registry that builds it, with the arguments the runner passes itself, such as a sampler's
+``dataset`` or an optimizer's ``params``, counted as given).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from container import Config, ConfigError, Registry, RegwireError
+from providers import PATH
+
+from .._registries import (
+    DATA_SAMPLERS,
+    DATASETS,
+    EVALUATOR,
+    FUNCTIONS,
+    HOOKS,
+    LOOPS,
+    METRICS,
+    MODELS,
+    OPTIM_WRAPPERS,
+    OPTIMIZERS,
+    PARAM_SCHEDULERS,
+)
+from ._schema import Problems, register_section
+
+_PLAIN = (str, bytes, int, float, bool, list, tuple)
+
+
+def node_problems(registry: Registry, value: Any, path: str, given: Sequence[str] = ()) -> Problems:
+    """The problems of a config node built by ``registry`` (``given``: arguments the runner
+    passes itself). A ready object (Python configs) has none; a plain value is one."""
+    if isinstance(value, Mapping):
+        if "type" not in value:
+            return [
+                ConfigError(f"{PATH} needs a 'type' ({registry.name} registry)", config_path=path)
+            ]
+        return list(registry.validate(value, path=path, given=tuple(given)))
+    if isinstance(value, _PLAIN):
+        return [
+            ConfigError(
+                f"{PATH} must be a config node ({{type: ...}}) for registry {registry.name!r}, "
+                f"got {value!r}",
+                config_path=path,
+            )
+        ]
+    return []
+
+
+def _mapping(value: Any, path: str, expected: str) -> Problems:
+    if isinstance(value, Mapping):
+        return []
+    return [
+        ConfigError(
+            f"{PATH} must be {expected}, got {value!r} (a {type(value).__name__})",
+            config_path=path,
+        )
+    ]
+
+
+def _positive(options: Mapping[str, Any], path: str, keys: Sequence[str]) -> Problems:
+    problems: Problems = []
+    for key in keys:
+        value = options.get(key)
+        if key in options and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            problems.append(
+                ConfigError(
+                    f"{PATH} must be a positive int, got {value!r}", config_path=f"{path}.{key}"
+                )
+            )
+    return problems
+
+
+def _collect(check: Callable[[], object]) -> Problems:
+    """Run a check that raises its one problem (a builder's own validation)."""
+    try:
+        check()
+    except RegwireError as exc:
+        return [exc]
+    return []
+
+
+def check_train_cfg(value: Any, path: str) -> Problems:
+    problems = _mapping(value, path, "a mapping such as {by_epoch: true, max_epochs: 10}")
+    if problems:
+        return problems
+    options = dict(value)
+    if "type" in options and "by_epoch" in options:
+        return [ConfigError(f"{PATH} gives both 'type' and 'by_epoch'; keep one", config_path=path)]
+    by_epoch = options.pop("by_epoch", True)
+    options.setdefault("type", "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop")
+    problems += _positive(options, path, ("max_epochs", "max_iters", "val_interval"))
+    return problems + node_problems(LOOPS, options, path)
+
+
+def _eval_cfg(default: str) -> Callable[[Any, str], Problems]:
+    def check(value: Any, path: str) -> Problems:
+        problems = _mapping(value, path, "a mapping (an empty one gives the default loop)")
+        return problems or node_problems(LOOPS, {"type": default, **value}, path)
+
+    return check
+
+
+def check_dataloader(value: Any, path: str) -> Problems:
+    if not isinstance(value, Mapping):
+        return [] if not isinstance(value, _PLAIN) else _mapping(value, path, "a mapping")
+    problems: Problems = []
+    for key in ("batch_size", "dataset"):
+        if key not in value:
+            problems.append(ConfigError(f"{PATH} needs {key!r}", config_path=path))
+    problems += _positive(value, path, ("batch_size",))
+    allowed = _dataloader_keys()
+    for key in value:
+        if key not in allowed:
+            hint = "put shuffle in the sampler" if key == "shuffle" else "not a dataloader option"
+            problems.append(ConfigError(f"{PATH} is {hint}", config_path=f"{path}.{key}"))
+    if "dataset" in value:
+        problems += node_problems(DATASETS, value["dataset"], f"{path}.dataset")
+    if value.get("sampler") is not None:
+        given = ("dataset", "seed")
+        problems += node_problems(DATA_SAMPLERS, value["sampler"], f"{path}.sampler", given)
+    collate = value.get("collate_fn")
+    if isinstance(collate, str) and FUNCTIONS.get(collate) is None:
+        problems += node_problems(
+            FUNCTIONS, {"type": collate, "_partial_": True}, f"{path}.collate_fn"
+        )
+    elif isinstance(collate, Mapping):
+        problems += node_problems(FUNCTIONS, {**collate, "_partial_": True}, f"{path}.collate_fn")
+    return problems
+
+
+def _dataloader_keys() -> set[str]:
+    from torch.utils.data import DataLoader  # what the check of a dataloader needs of torch
+
+    return set(inspect.signature(DataLoader).parameters) - {"shuffle", "generator"} | {"sampler"}
+
+
+def check_optim_wrapper(value: Any, path: str) -> Problems:
+    problems = _mapping(value, path, "a mapping with an 'optimizer'")
+    if problems:
+        return problems
+    optimizer = value.get("optimizer")
+    if optimizer is None:
+        return [ConfigError(f"{PATH} needs an 'optimizer'", config_path=path)]
+    problems += node_problems(OPTIMIZERS, optimizer, f"{path}.optimizer", ("params",))
+    wrapper = {key: item for key, item in value.items() if key != "optimizer"}
+    wrapper.setdefault("type", "OptimWrapper")
+    if "clip_grad" in wrapper:
+        from ..optim import check_clip_grad
+
+        clip = wrapper.pop("clip_grad")
+        try:
+            check_clip_grad(clip)
+        except ValueError as exc:
+            problems.append(ConfigError(str(exc), config_path=f"{path}.clip_grad"))
+    return problems + node_problems(OPTIM_WRAPPERS, wrapper, path, ("optimizer", "clip_grad"))
+
+
+def check_param_scheduler(value: Any, path: str) -> Problems:
+    entries = [(value, path)] if isinstance(value, Mapping) else None
+    if entries is None and isinstance(value, list | tuple):
+        entries = [(item, f"{path}.{index}") for index, item in enumerate(value)]
+    if entries is None:
+        return _mapping(value, path, "a scheduler config or a list of them")
+    problems: Problems = []
+    for item, where in entries:
+        if isinstance(item, Mapping):
+            item = {key: entry for key, entry in item.items() if key != "convert_to_iter_based"}
+        problems += node_problems(PARAM_SCHEDULERS, item, where, ("optimizer",))
+    return problems
+
+
+def check_evaluator(value: Any, path: str) -> Problems:
+    if isinstance(value, list | tuple):
+        return [
+            p for i, item in enumerate(value) for p in node_problems(METRICS, item, f"{path}.{i}")
+        ]
+    type_ = value.get("type") if isinstance(value, Mapping) else None
+    if isinstance(type_, str) and EVALUATOR.get(type_) is not None:
+        metrics = value.get("metrics", [])
+        rest = {key: item for key, item in value.items() if key != "metrics"}
+        listed = metrics if isinstance(metrics, list | tuple) else [metrics]
+        problems = node_problems(EVALUATOR, rest, path, ("metrics",))
+        for index, metric in enumerate(listed):
+            problems += node_problems(METRICS, metric, f"{path}.metrics.{index}")
+        return problems
+    return node_problems(METRICS, value, path)
+
+
+def _hook_problems(entry: Any, path: str) -> Problems:
+    if entry is None:
+        return []
+    if not isinstance(entry, Mapping):
+        return node_problems(HOOKS, entry, path)
+    options = dict(entry)
+    problems: Problems = []
+    if "priority" in options:
+        from ..engine import get_priority
+
+        priority = options.pop("priority")
+        try:
+            get_priority(priority)
+        except ValueError as exc:
+            problems.append(ConfigError(str(exc), config_path=f"{path}.priority"))
+    return problems + node_problems(HOOKS, options, path)
+
+
+def check_default_hooks(value: Any, path: str) -> Problems:
+    from ._sections import DEFAULT_HOOKS
+
+    problems = _mapping(value, path, "a mapping of names to hooks")
+    if problems:
+        return problems
+    for name, entry in value.items():
+        if isinstance(entry, Mapping) and "type" not in entry and name in DEFAULT_HOOKS:
+            entry = {**DEFAULT_HOOKS[name], **entry}
+        problems += _hook_problems(entry, f"{path}.{name}")
+    return problems
+
+
+def check_custom_hooks(value: Any, path: str) -> Problems:
+    if not isinstance(value, list | tuple):
+        return _mapping(value, path, "a list of hooks")
+    return [p for i, entry in enumerate(value) for p in _hook_problems(entry, f"{path}.{i}")]
+
+
+def check_model(value: Any, path: str) -> Problems:
+    return node_problems(MODELS, value, path)
+
+
+def check_resume(value: Any, path: str) -> Problems:
+    from ._sections import resume_flag
+
+    return _collect(lambda: resume_flag(value))
+
+
+def check_log_level(value: Any, path: str) -> Problems:
+    from ._sections import log_level_setting
+
+    return _collect(lambda: log_level_setting(value))
+
+
+def check_launcher(value: Any, path: str) -> Problems:
+    from ..dist import LAUNCHERS
+
+    if value in LAUNCHERS:
+        return []
+    choices = ", ".join(LAUNCHERS)
+    return [ConfigError(f"{PATH} must be one of {choices}, got {value!r}", config_path=path)]
+
+
+def check_randomness(value: Any, path: str) -> Problems:
+    from ..dist import MAX_SEED
+    from ._sections import RANDOMNESS_KEYS
+
+    problems = _mapping(value, path, "a mapping such as {seed: 0}")
+    if problems:
+        return problems
+    for key in value:
+        if key not in RANDOMNESS_KEYS:
+            options = ", ".join(RANDOMNESS_KEYS)
+            problems.append(
+                ConfigError(f"{PATH} is not an option ({options})", config_path=f"{path}.{key}")
+            )
+    seed = value.get("seed")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < MAX_SEED
+    ):
+        problems.append(
+            ConfigError(
+                f"{PATH} must be an int from 0 to 2**63 - 1 (torch's range) or null",
+                config_path=f"{path}.seed",
+            )
+        )
+    return problems
+
+
+def _path_like(value: Any, path: str) -> Problems:
+    if isinstance(value, str) or hasattr(value, "__fspath__"):
+        return []
+    return [ConfigError(f"{PATH} must be a path, got {value!r}", config_path=path)]
+
+
+def register_runner_sections() -> None:
+    """Declare the runner's sections (once: ``regwire check`` and the runner use them)."""
+    sections: list[tuple[str, str, Any]] = [
+        ("model", "the model (MODELS)", check_model),
+        ("work_dir", "where checkpoints and logs go", _path_like),
+        ("train_dataloader", "the training data", check_dataloader),
+        ("val_dataloader", "the validation data", check_dataloader),
+        ("test_dataloader", "the test data", check_dataloader),
+        ("train_cfg", "the training loop", check_train_cfg),
+        ("val_cfg", "the validation loop", _eval_cfg("ValLoop")),
+        ("test_cfg", "the test loop", _eval_cfg("TestLoop")),
+        ("optim_wrapper", "the optimizer and its wrapper", check_optim_wrapper),
+        ("param_scheduler", "the parameter schedulers", check_param_scheduler),
+        ("val_evaluator", "the validation metrics", check_evaluator),
+        ("test_evaluator", "the test metrics", check_evaluator),
+        ("default_hooks", "the default hooks, by name", check_default_hooks),
+        ("custom_hooks", "more hooks", check_custom_hooks),
+        ("custom_imports", "modules to import first", None),
+        ("load_from", "a checkpoint to load", _path_like),
+        ("resume", "resume training", check_resume),
+        ("launcher", "how processes were started", check_launcher),
+        ("randomness", "seeding", check_randomness),
+        ("env_cfg", "the process group's settings", None),
+        ("log_level", "the run's log level", check_log_level),
+    ]
+    for name, summary, check in sections:
+        register_section(name, summary, check)
+
+
+register_runner_sections()
+
+
+def check_config(cfg: Mapping[str, Any] | Config) -> tuple[Problems, Problems]:
+    """Check a whole run config without building it; return its errors and warnings.
+
+    ``custom_imports`` are imported first (their classes register what the config names),
+    as a run would. Each problem's ``source`` is filled from ``cfg.source_of`` where the
+    config has one (a :class:`~container.Config`).
+    """
+    from container.config import import_custom_modules
+
+    from ._schema import check_sections
+    from ._sections import locate
+
+    values: Mapping[str, Any] = cfg.to_dict() if isinstance(cfg, Config) else cfg
+    imports = values.get("custom_imports")
+    if imports is not None:
+        problems = _mapping(imports, "custom_imports", "a mapping such as {imports: [my.module]}")
+        if problems:
+            return problems, []
+        imported = _collect(lambda: import_custom_modules({"custom_imports": imports}))
+        if imported:
+            return imported, []
+    errors, warnings = check_sections(values)
+    for problem in (*errors, *warnings):
+        locate(problem, cfg)
+    return errors, warnings
+
+
+def summary(cfg: Mapping[str, Any] | Config) -> str:
+    """One line on what a checked config would build (``regwire check``'s ``ok:`` line)."""
+    cfg = cfg.to_dict() if isinstance(cfg, Config) else cfg
+    parts = [f"model {_type_name(cfg.get('model'))}"]
+    train = cfg.get("train_cfg")
+    if isinstance(train, Mapping):
+        if train.get("by_epoch", True) and "type" not in train:
+            parts.append(f"train {train.get('max_epochs', '?')} epochs")
+        else:
+            parts.append(f"train {train.get('max_iters', '?')} iterations")
+    loaded = [mode for mode in ("train", "val", "test") if cfg.get(f"{mode}_dataloader")]
+    parts.append(f"data for {', '.join(loaded) or 'nothing'}")
+    optim = cfg.get("optim_wrapper")
+    if isinstance(optim, Mapping):
+        parts.append(f"optimizer {_type_name(optim.get('optimizer'))}")
+    schedulers = cfg.get("param_scheduler")
+    count = len(schedulers) if isinstance(schedulers, list | tuple) else int(bool(schedulers))
+    parts.append(f"{count} scheduler{'s' * (count != 1)}")
+    return "; ".join(parts)
+
+
+def _type_name(node: Any) -> str:
+    type_ = node.get("type") if isinstance(node, Mapping) else node
+    return type_ if isinstance(type_, str) else getattr(type_, "__name__", type(type_).__name__)

@@ -1,0 +1,99 @@
+"""The run config's top level and its sections, checked without building anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from container import Config, ConfigError
+from runner.app import SECTIONS, check_config, register_section
+from runner.app._schema import check_sections
+
+REPO = Path(__file__).resolve().parents[3]
+DIGITS = REPO / "examples" / "digits" / "cnn.yaml"
+READY = object()  # a ready model (Python configs): nothing to check
+OPENMMLAB = REPO / "tests" / "container" / "config" / "fixtures" / "openmmlab"
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)  # custom_imports: examples.digits.components
+
+
+def _paths(problems: list[Any]) -> list[str]:
+    return [problem.config_path for problem in problems]
+
+
+def test_the_example_is_clean() -> None:
+    assert check_config(Config.fromfile(DIGITS)) == ([], [])
+
+
+def test_typos_of_sections_are_errors_and_variables_are_left_alone() -> None:
+    cfg = {
+        "model": READY,
+        "param_schedular": [],
+        "custom_hook": [],
+        "data_root": "/data",  # variables OpenMMLab configs use
+        "backend_args": None,
+        "train_pipeline": [],
+    }
+    errors, warnings = check_sections(cfg)
+    assert _paths(errors) == ["param_schedular", "custom_hook"]
+    assert "did you mean 'param_scheduler'?" in str(errors[0])
+    assert warnings == []
+
+
+def test_openmmlab_configs_have_no_typo_of_a_section() -> None:
+    for path in sorted(OPENMMLAB.rglob("*.py")):
+        if "_base_" in path.parts:
+            continue
+        values = Config.fromfile(path).to_dict()
+        errors, _ = check_sections({"model": None, **values})
+        assert [e for e in errors if "is not a section" in str(e)] == [], path
+
+
+def test_keys_regwire_does_not_act_on_are_warnings() -> None:
+    errors, warnings = check_sections(
+        {"model": READY, "visualizer": {}, "lr_config": {}, "default_scope": "mmdet"}
+    )
+    assert errors == []
+    assert _paths(warnings) == ["visualizer", "lr_config", "default_scope"]
+    assert "MMEngine and regwire use param_scheduler" in str(warnings[1])
+
+
+def test_sections_that_work_together_come_together() -> None:
+    errors, _ = check_sections({"model": READY, "train_dataloader": READY, "val_cfg": {}})
+    assert _paths(errors) == ["train_cfg", "optim_wrapper", "val_dataloader", "val_evaluator"]
+    assert "'train_dataloader' need it" in str(errors[0])
+    assert _paths(check_sections({})[0]) == ["model"]
+
+
+def test_an_application_registers_its_own_sections() -> None:
+    def positive(value: Any, path: str) -> list[ConfigError]:
+        return [] if value > 0 else [ConfigError("must be positive", config_path=path)]
+
+    register_section("my_app_workers", "how many workers the app starts", positive)
+    try:
+        errors, _ = check_sections({"model": READY, "my_app_workers": 0})
+        assert [str(e) for e in errors] == ["'my_app_workers': must be positive"]
+        with pytest.raises(ValueError, match="already a section"):
+            register_section("my_app_workers", "again")
+    finally:
+        del SECTIONS["my_app_workers"]
+
+
+def test_every_problem_at_once_with_its_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        f"_base_: {DIGITS}\nmodel: {{chanels: 3}}\ntrain_cfg: {{max_epochs: 0}}\n"
+        "optim_wrapper: {optimizer: {type: SDG}}\n"
+    )
+    errors, _ = check_config(Config.fromfile(bad))
+    assert sorted(_paths(errors)) == [
+        "model.chanels",
+        "optim_wrapper.optimizer.type",
+        "train_cfg.max_epochs",
+    ]
+    assert {problem.source for problem in errors} == {f"{bad}:2", f"{bad}:3", f"{bad}:4"}
