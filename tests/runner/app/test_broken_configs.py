@@ -36,6 +36,7 @@ def test_the_corpus_is_large_enough() -> None:
     assert all("expect" in _header(path) for path in CORPUS)
 
 
+@pytest.mark.usefixtures("no_determinism")  # the example's randomness sets the global flag
 @pytest.mark.parametrize("path", CORPUS, ids=[path.stem for path in CORPUS])
 def test_a_broken_config_gives_one_located_message_and_exit_2(
     path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
