@@ -21,7 +21,9 @@ from __future__ import annotations
 import collections.abc as abc
 import enum
 import functools
+import inspect
 import numbers
+import os
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -279,15 +281,31 @@ def _class(hint: Any, cls: type) -> Checker | None:
         return check_enum
     strict = cls in _SCALARS or cls is complex
     fits = _BUILTIN_FITS.get(cls, functools.partial(_is_instance, cls=cls))
+    converted = not strict and _made_from_scalars(cls)
 
     def check(value: Any, path: str) -> tuple[Mismatch, ...]:
         if isinstance(value, NodeResult):
             return _FINE if _builds(value, cls) else ((path, hint, value),)
-        if fits(value) or not (strict or isinstance(value, _SCALARS)):
+        if fits(value) or converted or not (strict or isinstance(value, _SCALARS)):
             return _FINE
         return ((path, hint, value),)
 
     return check
+
+
+def _made_from_scalars(cls: type) -> bool:
+    """Whether callables commonly take a plain value for ``cls`` and convert it: a path for
+    ``Path``/``os.PathLike``, and classes whose signature says nothing (compiled code such as
+    ``torch.device('cpu')``, or ``(*args, **kwargs)`` such as ``torch.dtype``), where a check
+    would only guess."""
+    if issubclass(cls, os.PathLike):
+        return True
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return all(parameter.kind in variadic for parameter in parameters)  # (*args, **kwargs)
 
 
 def _is_instance(value: Any, cls: type) -> bool:

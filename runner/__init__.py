@@ -28,30 +28,29 @@ The layout, in ranks; a module imports only from its own rank or a lower one
   builders, ``Runner`` (``BaseRunner`` with ``from_cfg``) and the command line.
 
 Every public name of the subpackages is importable from ``runner`` itself, imported when it
-is first used (``import runner`` alone does not import torch).
+is first used (``import runner`` alone imports neither torch nor ``container``).
 """
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ._registries import (
-    DATA_SAMPLERS,
-    DATASETS,
-    EVALUATOR,
-    FUNCTIONS,
-    HOOKS,
-    LOOPS,
-    METRICS,
-    MODELS,
-    OPTIM_WRAPPERS,
-    OPTIMIZERS,
-    PARAM_SCHEDULERS,
-    REGISTRIES,
-    ROOT,
-    TRANSFORMS,
-)
-
 if TYPE_CHECKING:  # for type checkers; at run time each name is imported at its first use
+    from ._registries import (
+        DATA_SAMPLERS,
+        DATASETS,
+        EVALUATOR,
+        FUNCTIONS,
+        HOOKS,
+        LOOPS,
+        METRICS,
+        MODELS,
+        OPTIM_WRAPPERS,
+        OPTIMIZERS,
+        PARAM_SCHEDULERS,
+        REGISTRIES,
+        ROOT,
+        TRANSFORMS,
+    )
     from .app import DEFAULT_HOOKS, Runner, TrainingContainer, build_hooks
     from .data import (
         DefaultSampler,
@@ -190,18 +189,22 @@ __all__ = [
     "skip_batches",
 ]
 
-_PARTS = ("app", "data", "dist", "engine", "evaluation", "hooks", "model", "optim")
+_PARTS = ("_registries", "app", "data", "dist", "engine", "evaluation", "hooks", "model", "optim")
 
 
 def __getattr__(name: str) -> Any:
-    """A public name of a subpackage, imported at its first use (PEP 562): ``import runner``
-    and the command line's ``--help`` cost no import of torch. The registries are there at
-    once; they import what registers into them on the first lookup that misses."""
+    """A public name, imported at its first use (PEP 562): ``import runner`` and the command
+    line's ``--help`` import neither torch nor the components. The first use imports them
+    all, so a registry taken from here holds every built-in component."""
     if name in __all__:
-        for part in _PARTS:
-            module = importlib.import_module(f"{__name__}.{part}")
-            if name in module.__all__:
+        modules = [importlib.import_module(f"{__name__}.{part}") for part in _PARTS]
+        for module in modules:
+            if name in getattr(module, "__all__", vars(module)):
                 value = getattr(module, name)
                 globals()[name] = value
                 return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -18,10 +18,11 @@ COMPONENTS = (
     "runner.engine",
     "runner.hooks",
 )
-"""The packages whose classes register into these registries: imported on the first lookup
-that misses (``import runner`` itself imports none of them, nor torch)."""
+"""The packages whose classes register into these registries. ``from runner import HOOKS``
+imports them all first, so a registry taken from ``runner`` always holds the built-in
+components (and a user's ``force=True`` replaces one, as in MMEngine)."""
 
-ROOT = Registry("regwire", scope="regwire", locations=COMPONENTS)
+ROOT = Registry("regwire", scope="regwire")
 
 MODELS = Registry("model", parent=ROOT, scope="model")
 DATASETS = Registry("dataset", parent=ROOT, scope="dataset")

@@ -327,3 +327,9 @@ def import_custom_modules(data: Mapping[str, Any], provenance: Provenance | None
                 path=(*path, index),
                 source=provenance.lookup((*path, index)),
             ) from exc
+        except Exception as exc:  # the module's own code failed (a SyntaxError, a bug)
+            raise config_error(
+                f"importing module {name!r} raised {type(exc).__name__}: {exc}",
+                path=(*path, index),
+                source=provenance.lookup((*path, index)),
+            ) from exc

@@ -79,6 +79,12 @@ LEGACY: Mapping[str, str] = {
     "workflow": "train_cfg and val_cfg",
     "dist_params": "env_cfg: {dist_cfg: ...}",
     "custom_hooks_config": "custom_hooks",
+    "resume_from": "resume: true with load_from (or --resume CKPT)",
+    "fp16": "mixed precision in optim_wrapper (not built yet)",
+    "data": "train_dataloader, val_dataloader and test_dataloader",
+    "gpu_ids": "torchrun --nproc-per-node N with launcher: pytorch",
+    "cudnn_benchmark": "env_cfg: {cudnn_benchmark: ...}",
+    "mp_start_method": "env_cfg: {mp_cfg: {mp_start_method: ...}}",
 }
 """MMCV 1.x keys that MMEngine (and regwire) replaced: a warning naming the replacement."""
 
@@ -101,7 +107,7 @@ def register_section(name: str, summary: str, check: SectionCheck | None = None)
     SECTIONS[name] = Section(name, summary, check)
 
 
-def check_sections(cfg: Mapping[str, Any]) -> tuple[Problems, Problems]:
+def check_sections(cfg: Mapping[Any, Any]) -> tuple[Problems, Problems]:
     """Check every top-level key of ``cfg``; return its errors and its warnings."""
     errors: Problems = []
     warnings: Problems = []
@@ -119,10 +125,16 @@ def check_sections(cfg: Mapping[str, Any]) -> tuple[Problems, Problems]:
                     config_path=key,
                 )
             )
-        elif isinstance(key, str):
+        elif not isinstance(key, str):
+            errors.append(ConfigError(f"a top-level key must be a name, got {key!r}"))
+        elif isinstance(value, _DATA):  # not a class or function a Python config imported
             errors += _typo(key)
     errors += check_groups(cfg)
     return errors, warnings
+
+
+_DATA = (dict, list, tuple, str, int, float, bool, type(None))
+"""What a section holds: a class, function or module a Python config imports is no typo."""
 
 
 def _typo(key: str) -> Problems:
@@ -145,9 +157,10 @@ def check_groups(cfg: Mapping[str, Any]) -> Problems:
         given = [key for key in group if cfg.get(key) is not None]
         if given and len(given) < len(group):
             for missing in (key for key in group if key not in given):
+                verb = "needs" if len(given) == 1 else "need"
                 problems.append(
                     ConfigError(
-                        f"{PATH} is missing: {_listed(given)} need it "
+                        f"{PATH} is missing: {_listed(given)} {verb} it "
                         f"({', '.join(group)} go together)",
                         config_path=missing,
                     )

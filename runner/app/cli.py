@@ -196,7 +196,7 @@ def _train(args: argparse.Namespace) -> int:
     from ._container import Runner  # here: the runner and torch load when a command needs them
 
     with _console_log():
-        _in_process_group(lambda: Runner.from_cfg(cfg).train())
+        _in_process_group(lambda: Runner.from_cfg(cfg).train(), cfg)
     return 0
 
 
@@ -210,16 +210,21 @@ def _test(args: argparse.Namespace) -> int:
     from ._container import Runner
 
     with _console_log():
-        _in_process_group(lambda: Runner.from_cfg(cfg).test())
+        _in_process_group(lambda: Runner.from_cfg(cfg).test(), cfg)
     return 0
 
 
-def _in_process_group(action: Callable[[], object]) -> None:
-    """Run ``action``, then leave the process group (at once when it failed)."""
+def _in_process_group(action: Callable[[], object], cfg: Config) -> None:
+    """Run ``action``, then leave the process group (at once when it failed). A config
+    mistake found while it runs (an empty training set) gets its file and line too."""
     from ..dist import shutdown_dist
+    from ._sections import locate
 
     try:
         action()
+    except RegwireError as exc:
+        shutdown_dist(wait=False)
+        raise locate(exc, cfg) from exc.__cause__
     except BaseException:
         shutdown_dist(wait=False)
         raise

@@ -5,7 +5,7 @@ mid-epoch); :func:`build_dataloader` builds a ``*_dataloader`` config section.
 """
 
 from ._collate import DEFAULT_COLLATE, pseudo_collate, resolve_collate_fn
-from ._dataloader import DEFAULT_SAMPLER, build_dataloader, length_of
+from ._dataloader import DEFAULT_SAMPLER, OWN_KEYS, build_dataloader, length_of, option_problems
 from ._samplers import (
     CannotSkip,
     DefaultSampler,
@@ -18,11 +18,13 @@ from ._samplers import (
 __all__ = [
     "DEFAULT_COLLATE",
     "DEFAULT_SAMPLER",
+    "OWN_KEYS",
     "CannotSkip",
     "DefaultSampler",
     "InfiniteSampler",
     "build_dataloader",
     "length_of",
+    "option_problems",
     "pseudo_collate",
     "resolve_collate_fn",
     "set_epoch",

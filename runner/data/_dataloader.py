@@ -35,8 +35,38 @@ def length_of(obj: object) -> int | None:
         return None
 
 
-def _dataloader_keys() -> set[str]:
-    return set(inspect.signature(DataLoader.__init__).parameters) - {"self"}
+OWN_KEYS = ("dataset", "sampler", "collate_fn")
+"""The keys of a dataloader section that name config nodes (built, then given to torch)."""
+
+_NOT_TAKEN = {
+    "generator": "is made from the run's seed (randomness.seed); it is not a config value",
+    "batch_sampler": "is not taken: batches come from batch_size, drop_last and the sampler",
+}
+
+
+def option_problems(options: Mapping[str, Any], section: str) -> list[ConfigError]:
+    """The keys of a dataloader section that are neither its own nor ``DataLoader``'s
+    options (``regwire check`` and :func:`build_dataloader` share this)."""
+    allowed = set(inspect.signature(DataLoader.__init__).parameters) - {"self"}
+    problems = []
+    for key in options:
+        path = f"{section}.{key}"
+        if key == "shuffle":
+            problems.append(
+                ConfigError(
+                    "put shuffle in the sampler: "
+                    f"sampler: {{type: DefaultSampler, shuffle: {options['shuffle']}}}",
+                    config_path=path,
+                )
+            )
+        elif key in _NOT_TAKEN:
+            problems.append(ConfigError(f"{PATH} {_NOT_TAKEN[key]}", config_path=path))
+        elif key not in allowed and key not in OWN_KEYS:
+            hint = did_you_mean(key, allowed - set(_NOT_TAKEN) - {"shuffle"})
+            problems.append(
+                ConfigError(f"{PATH} is not a dataloader option{hint}", config_path=path)
+            )
+    return problems
 
 
 def build_dataloader(
@@ -70,20 +100,9 @@ def build_dataloader(
     for key in ("batch_size", "dataset"):
         if key not in options:
             raise ConfigError(f"{PATH} needs {key!r}", config_path=section)
-    if "shuffle" in options:
-        raise ConfigError(
-            "put shuffle in the sampler: "
-            f"sampler: {{type: DefaultSampler, shuffle: {options['shuffle']}}}",
-            config_path=f"{section}.shuffle",
-        )
-    allowed = _dataloader_keys() - {"sampler", "shuffle", "generator"}
-    unknown = sorted(set(options) - allowed - {"sampler", "dataset", "collate_fn"})
-    if unknown:
-        key = unknown[0]
-        raise ConfigError(
-            f"{PATH} is not a dataloader option{did_you_mean(key, allowed)}",
-            config_path=f"{section}.{key}",
-        )
+    problems = option_problems(options, section)
+    if problems:
+        raise problems[0]
     dataset = _build_dataset(options.pop("dataset"), f"{section}.dataset")
     sampler_cfg = options.pop("sampler", None) or DEFAULT_SAMPLER
     sampler = build_at(DATA_SAMPLERS, sampler_cfg, f"{section}.sampler", dataset=dataset, seed=seed)

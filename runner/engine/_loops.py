@@ -25,6 +25,7 @@ from providers import PATH
 from .._registries import LOOPS
 from .._sections import check_positive
 from ..data import CannotSkip, length_of, set_epoch, skip_batches
+from ..evaluation import MetricMismatchError
 from ._preemption import StopRequest
 
 Metrics = dict[str, float]
@@ -378,27 +379,13 @@ class _EvalLoop:
                         after_iter, batch_idx=batch_idx, data_batch=data_batch, outputs=outputs
                     )
             metrics: Metrics = ctx.evaluator.evaluate(_dataset_size(ctx.dataloader))
-        except ValueError as exc:  # a metric that does not fit the model's outputs
-            if not _from_evaluator(exc, ctx.evaluator):
-                raise
+        except MetricMismatchError as exc:  # the evaluator does not fit the model's outputs
             raise ConfigError(str(exc), config_path=f"{mode}_evaluator") from exc
         finally:
             ctx.model.train(was_training)
         call_hook(f"after_{mode}_epoch", metrics=metrics)
         call_hook(f"after_{mode}")
         return metrics
-
-
-def _from_evaluator(exc: BaseException, evaluator: Any) -> bool:
-    """Whether ``exc`` was raised in the evaluator's or a metric's own code."""
-    modules = {type(evaluator).__module__}
-    modules |= {type(metric).__module__ for metric in getattr(evaluator, "metrics", ())}
-    traceback = exc.__traceback__
-    last = None
-    while traceback is not None:
-        last = traceback.tb_frame.f_globals.get("__name__")
-        traceback = traceback.tb_next
-    return last in modules
 
 
 def _dataset_size(dataloader: Iterable[Any]) -> int:

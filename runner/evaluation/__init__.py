@@ -7,6 +7,13 @@ A :class:`BaseMetric` processes every batch of an epoch and then computes its nu
 
 from ._accuracy import Accuracy
 from ._evaluator import Evaluator, build_evaluator
-from ._metric import BaseMetric, collect_results
+from ._metric import BaseMetric, MetricMismatchError, collect_results
 
-__all__ = ["Accuracy", "BaseMetric", "Evaluator", "build_evaluator", "collect_results"]
+__all__ = [
+    "Accuracy",
+    "BaseMetric",
+    "Evaluator",
+    "MetricMismatchError",
+    "build_evaluator",
+    "collect_results",
+]

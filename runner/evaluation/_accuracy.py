@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from .._registries import METRICS
-from ._metric import BaseMetric
+from ._metric import BaseMetric, MetricMismatchError
 
 
 @METRICS.register_module()
@@ -54,12 +54,12 @@ class Accuracy(BaseMetric):
         scores, labels, predicted = _read_samples(data_samples)
         if scores is not None:
             if scores.ndim != 2 or scores.shape[0] != labels.shape[0]:
-                raise ValueError(
+                raise MetricMismatchError(
                     f"pred_score must be [N, C] with N labels; got {tuple(scores.shape)} "
                     f"for {labels.shape[0]} labels"
                 )
             if max(self.topk) > scores.shape[1]:
-                raise ValueError(
+                raise MetricMismatchError(
                     f"Accuracy's topk {max(self.topk)} is more than the {scores.shape[1]} "
                     "classes the model scores: every sample would count as right"
                 )
@@ -70,7 +70,9 @@ class Accuracy(BaseMetric):
             ranks = torch.where(hits.any(dim=1), hits.float().argmax(dim=1), k).tolist()
         elif predicted is not None:
             if max(self.topk) > 1:
-                raise ValueError("pred_label gives top-1 only; return pred_score for top-k")
+                raise MetricMismatchError(
+                    "pred_label gives top-1 only; return pred_score for top-k"
+                )
             ranks = torch.where(predicted == labels, 0, 1).tolist()
         self.results.extend(ranks)
 
@@ -91,7 +93,7 @@ def _read_samples(
     if isinstance(data_samples, Mapping):
         samples = data_samples
         if "gt_label" not in samples:
-            raise ValueError(
+            raise MetricMismatchError(
                 f"Accuracy needs 'gt_label' in the model's predictions, got keys {sorted(samples)}"
             )
         labels = _as_labels(samples["gt_label"])
@@ -99,13 +101,15 @@ def _read_samples(
             return torch.as_tensor(samples["pred_score"]).detach().float().cpu(), labels, None
         if "pred_label" in samples:
             return None, labels, _as_labels(samples["pred_label"])
-        raise ValueError(
+        raise MetricMismatchError(
             "Accuracy needs 'pred_score' or 'pred_label' in the model's predictions, got keys "
             f"{sorted(samples)}"
         )
     if isinstance(data_samples, Sequence) and data_samples:
         if not all(isinstance(sample, Mapping) for sample in data_samples):
-            raise ValueError("Accuracy needs a dict of tensors or a list of per-sample dicts")
+            raise MetricMismatchError(
+                "Accuracy needs a dict of tensors or a list of per-sample dicts"
+            )
         keys = ("gt_label", "pred_score", "pred_label")
         batched = {
             key: [sample[key] for sample in data_samples]
@@ -117,7 +121,7 @@ def _read_samples(
             for key, values in batched.items()
         }
         return _read_samples(stacked)
-    raise ValueError(
+    raise MetricMismatchError(
         "Accuracy needs the model's predictions as {'pred_score': [N, C], 'gt_label': [N]} or "
         f"a list of per-sample dicts, got {type(data_samples).__name__}"
     )

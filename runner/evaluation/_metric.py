@@ -17,6 +17,13 @@ import torch.distributed as dist
 from ..dist import dist_info
 
 
+class MetricMismatchError(ValueError):
+    """A metric cannot read what the model returns, or is set up for something else (a
+    ``topk`` beyond the number of classes): the evaluator in the config does not fit the
+    model. The evaluation loop reports it as a config error naming ``val_evaluator`` or
+    ``test_evaluator``; any other exception in a metric is a bug and keeps its traceback."""
+
+
 def collect_results(results: list[Any], size: int) -> list[Any]:
     """Gather every process's results, in dataset order, and cut them to ``size``.
 

@@ -1,7 +1,8 @@
 """Testing a regwire app: a pytest plugin, and MMEngine's ``RunnerTestCase``.
 
-pytest loads this package by itself wherever regwire is installed (the ``pytest11`` entry
-point ``regwire``; ``-p no:regwire`` turns it off). Its fixtures undo what they did when the
+pytest loads regwire's fixtures by itself wherever regwire is installed (the ``pytest11``
+entry point ``regwire``, the top-level module ``regwire_pytest``, which imports this package
+only when a fixture runs; ``-p no:regwire`` turns it off). They undo what they did when the
 test ends, passed or failed:
 
 * ``regwire_override(registry, name, replacement)``: every build of ``name`` gets
@@ -30,10 +31,9 @@ test ends, passed or failed:
 ``epoch_based_cfg`` and ``iter_based_cfg`` that train :class:`ToyModel` on the CPU in a
 fraction of a second, and :meth:`RunnerTestCase.build_runner`.
 
-Importing this package imports neither torch nor the runner's components (pytest imports it
-in every project where regwire is installed; ``tests/runner/test_testing.py`` checks it): the
-fixtures and the test case import them when they run, and ``ToyModel``, ``ToyDataset`` and
-``ToyMetric`` at their first use.
+Importing this package imports neither torch nor the runner's components
+(``tests/runner/test_testing.py`` checks it): the fixtures and the test case import them when
+they run, and ``ToyModel``, ``ToyDataset`` and ``ToyMetric`` at their first use.
 """
 
 import importlib
@@ -41,13 +41,6 @@ from typing import TYPE_CHECKING, Any
 
 from ._app import AppFactory, CfgOptions, CfgSource, load_config
 from ._case import RunnerTestCase, epoch_based_cfg, iter_based_cfg
-from ._fixtures import (
-    regwire_app,
-    regwire_override,
-    regwire_override_provider,
-    regwire_overrides,
-    regwire_runner,
-)
 from ._overrides import SEEDING_ENVIRONMENT, Overrides, isolated_global_state
 
 if TYPE_CHECKING:  # at run time imported at their first use: they import torch
@@ -67,11 +60,6 @@ __all__ = [
     "isolated_global_state",
     "iter_based_cfg",
     "load_config",
-    "regwire_app",
-    "regwire_override",
-    "regwire_override_provider",
-    "regwire_overrides",
-    "regwire_runner",
 ]
 
 _TOYS = ("ToyDataset", "ToyMetric", "ToyModel")

@@ -91,6 +91,7 @@ def isolated_global_state() -> Iterator[None]:
     )
     cudnn_flags = (cudnn.deterministic, cudnn.benchmark)
     states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+    cuda_states = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
     environment = {name: os.environ.get(name) for name in SEEDING_ENVIRONMENT}
     try:
         yield
@@ -100,6 +101,8 @@ def isolated_global_state() -> Iterator[None]:
         random.setstate(states[0])
         np.random.set_state(states[1])
         torch.set_rng_state(states[2])
+        if cuda_states is not None:  # seeding a run reseeds every CUDA device too
+            torch.cuda.set_rng_state_all(cuda_states)
         for name, value in environment.items():
             restore_environment(name, value)
 

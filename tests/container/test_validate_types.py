@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -365,3 +366,33 @@ def test_partial_functions_are_checked_with_what_is_left(models: Registry) -> No
     assert models.validate({"type": "half", "value": 2}) == []
     (problem,) = models.validate({"type": "half", "value": "2"})
     assert str(problem) == "'value' must be an int (got '2' that is a str)"
+
+
+def test_paths_and_compiled_classes_take_the_plain_values_callables_convert() -> None:
+    import os
+    import pathlib
+
+    registry = Registry("convert", scope="test_convert")
+
+    @registry.register_module()
+    class Saver:
+        def __init__(self, root: pathlib.Path, other: os.PathLike[str] | None = None) -> None:
+            self.root = root
+
+    class Anything:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.args = args
+
+    @registry.register_module()
+    class Timed:
+        def __init__(self, every: datetime.timedelta, kind: Anything | None = None) -> None:
+            self.every = every
+
+    @registry.register_module()
+    class Normed:
+        def __init__(self, norm: Registry) -> None:  # a class with a real signature
+            self.norm = norm
+
+    assert registry.validate({"type": "Saver", "root": "/data", "other": "x"}) == []
+    assert registry.validate({"type": "Timed", "every": "1h", "kind": "float16"}) == []
+    assert len(registry.validate({"type": "Normed", "norm": "abc"})) == 1  # still strict

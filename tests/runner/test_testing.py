@@ -18,6 +18,7 @@ import torch
 from dependency_injector import providers
 from torch.utils.data import DataLoader
 
+import regwire_pytest
 import runner.testing
 from container import Config, ConfigError, Registry, RegistryError
 from runner import MODELS, REGISTRIES, Runner
@@ -39,10 +40,11 @@ INNER = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
 # -- the plugin: installed, and light -------------------------------------------------------
 
 
-def test_importing_the_plugin_imports_neither_torch_nor_the_runner() -> None:
+def test_importing_the_plugin_imports_nothing_of_regwire() -> None:
     code = (
-        "import sys, runner.testing\n"
-        "heavy = ('torch', 'runner.app._container', 'runner.engine', 'runner.testing._toys')\n"
+        "import sys, regwire_pytest, runner.testing\n"
+        "heavy = ('torch', 'container', 'providers', 'runner.app._container', 'runner.engine',"
+        " 'runner.testing._toys')\n"
         "print([name for name in heavy if name in sys.modules])"
     )
     done = subprocess.run(
@@ -53,8 +55,24 @@ def test_importing_the_plugin_imports_neither_torch_nor_the_runner() -> None:
 
 def test_the_plugin_is_the_pytest11_entry_point(pytestconfig: pytest.Config) -> None:
     entry_points = importlib.metadata.entry_points(group="pytest11")
-    assert [ep.value for ep in entry_points if ep.name == "regwire"] == ["runner.testing"]
-    assert pytestconfig.pluginmanager.get_plugin("regwire") is runner.testing
+    assert [ep.value for ep in entry_points if ep.name == "regwire"] == ["regwire_pytest"]
+    assert pytestconfig.pluginmanager.get_plugin("regwire") is regwire_pytest
+
+
+def test_a_project_with_packages_of_regwires_names_still_runs_pytest(
+    pytester: pytest.Pytester,
+) -> None:
+    """pytest loads the plugin in every project; one with its own ``container`` and ``runner``
+    (common names) must start as before."""
+    pytester.mkpydir("container").joinpath("__init__.py").write_text("WIDGET = 1\n")
+    pytester.mkpydir("runner").joinpath("__init__.py").write_text("GADGET = 2\n")
+    pytester.makeini("[pytest]\npythonpath = .\n")
+    pytester.makepyfile(
+        test_own="import container, runner\n\n"
+        "def test_own_packages():\n    assert (container.WIDGET, runner.GADGET) == (1, 2)\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:hypothesispytest")
+    result.assert_outcomes(passed=1)
 
 
 # -- overriding names and providers for one test --------------------------------------------

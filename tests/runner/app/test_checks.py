@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +69,7 @@ def test_keys_regwire_does_not_act_on_are_warnings() -> None:
 def test_sections_that_work_together_come_together() -> None:
     errors, _ = check_sections({"model": READY, "train_dataloader": READY, "val_cfg": {}})
     assert _paths(errors) == ["train_cfg", "optim_wrapper", "val_dataloader", "val_evaluator"]
-    assert "'train_dataloader' need it" in str(errors[0])
+    assert "'train_dataloader' needs it" in str(errors[0])
     assert _paths(check_sections({})[0]) == ["model"]
 
 
@@ -97,3 +100,57 @@ def test_every_problem_at_once_with_its_file_and_line(tmp_path: Path) -> None:
         "train_cfg.max_epochs",
     ]
     assert {problem.source for problem in errors} == {f"{bad}:2", f"{bad}:3", f"{bad}:4"}
+
+
+def test_what_a_python_config_imports_is_no_typo() -> None:
+    from runner import OptimWrapper, ParamScheduler
+
+    cfg = {
+        "model": READY,
+        "OptimWrapper": OptimWrapper,  # a class the config imported
+        "ParamScheduler": ParamScheduler,
+        "train_dataloader": READY,
+        "train_cfg": {"max_epochs": 1},
+        "optim_wrapper": {"optimizer": {"type": "SGD", "lr": 0.1}},
+    }
+    errors, _ = check_sections(cfg)
+    assert errors == []
+    errors, _ = check_sections({"model": READY, 1: "x"})
+    assert [str(error) for error in errors] == ["a top-level key must be a name, got 1"]
+
+
+def test_mmcv_keys_are_warnings_naming_what_replaced_them() -> None:
+    _, warnings = check_sections({"model": READY, "resume_from": "x.pth", "fp16": {}})
+    assert _paths(warnings) == ["resume_from", "fp16"]
+    assert "resume: true with load_from" in str(warnings[0])
+
+
+def _fresh(code: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    return done.stdout.split()
+
+
+def test_a_registry_from_runner_holds_the_built_ins_and_force_replaces_one() -> None:
+    out = _fresh(
+        """
+        import runner
+        from runner import HOOKS
+        print(len(HOOKS) > 5, "CheckpointHook" in HOOKS.providers)
+
+        @HOOKS.register_module(force=True)
+        class CheckpointHook(runner.Hook):
+            def __init__(self, **options):
+                self.options = options
+
+        hooks = runner.build_hooks()
+        print(type(hooks[-2]).__module__, len(hooks))
+        print(set(runner.__all__) <= set(dir(runner)))
+        """
+    )
+    assert out == ["True", "True", "__main__", "6", "True"]

@@ -138,7 +138,7 @@ def test_a_mistake_a_hook_finds_prints_one_line_and_the_hook(
         status = main(["train", DIGITS, "--work-dir", str(tmp_path / "run")])
     assert status == 2
     assert capsys.readouterr().err.splitlines() == [
-        "regwire: error: 'train_cfg' is not what this hook needs",
+        f"regwire: error: 'train_cfg' is not what this hook needs [{DIGITS}:36]",
         "  (raised by hook Objects in before_train)",
     ]
 

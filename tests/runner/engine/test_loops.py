@@ -221,3 +221,21 @@ def test_an_empty_training_set_is_an_error_naming_the_dataset(tmp_path: Any) -> 
     ):
         runner.train()
     assert not list(tmp_path.glob("*.pth"))
+
+
+def test_a_bug_in_a_metric_keeps_its_traceback_and_a_mismatch_names_the_evaluator() -> None:
+    from runner import Accuracy, ValLoop
+    from runner.engine import EvalContext
+
+    class Buggy(MeanError):
+        def evaluate(self, size: int) -> dict[str, float]:
+            _total, _count = [1, 2, 3]  # a bug of its own
+            return {}
+
+    model = ToyModel()
+    context = EvalContext(model, make_loader(8, 4), Buggy(), lambda *a, **k: None)
+    with pytest.raises(ValueError, match="too many values to unpack"):
+        ValLoop().run(context)
+    mismatched = Accuracy(topk=(5,))
+    with pytest.raises(ConfigError, match=r"^'val_evaluator': Accuracy needs"):
+        ValLoop().run(EvalContext(model, make_loader(8, 4), mismatched, lambda *a, **k: None))

@@ -1,4 +1,12 @@
-"""The pytest fixtures: each undoes what it did when the test ends, passed or failed."""
+"""regwire's pytest plugin (entry point ``pytest11: regwire``): fixtures that override a
+registered name or a provider, or build a training app, for one test, and undo it after the
+test even when it fails. Documented in ``runner.testing``.
+
+pytest imports this module in every project where regwire is installed, before that project's
+tests: so it has a name of its own and imports nothing of regwire until a fixture runs. A
+project's own ``runner``, ``container`` or ``providers`` package then cannot stop pytest from
+starting; ``-p no:regwire`` turns the plugin off.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ._app import AppFactory
-from ._overrides import Overrides, isolated_global_state
-
 if TYPE_CHECKING:
     from dependency_injector import providers as di
 
     from container import Registry
-
-    from ..app import Runner
+    from runner.app import Runner
+    from runner.testing import AppFactory, Overrides
 
 
 @pytest.fixture
 def regwire_overrides() -> Iterator[Overrides]:
-    """An :class:`Overrides` whose overrides are undone when the test ends, the last first."""
+    """An ``Overrides`` whose overrides are undone when the test ends, the last first."""
+    from runner.testing import Overrides
+
     with Overrides() as overrides:
         yield overrides
 
@@ -29,7 +36,7 @@ def regwire_overrides() -> Iterator[Overrides]:
 @pytest.fixture
 def regwire_override(regwire_overrides: Overrides) -> Callable[[Registry, str, Any], Any]:
     """``regwire_override(registry, name, replacement)``: every build of ``name`` gets
-    ``replacement`` for the rest of the test (:meth:`Overrides.name`)."""
+    ``replacement`` for the rest of the test (``Overrides.name``)."""
     return regwire_overrides.name
 
 
@@ -38,15 +45,17 @@ def regwire_override_provider(
     regwire_overrides: Overrides,
 ) -> Callable[[di.Provider[Any], Any], Any]:
     """``regwire_override_provider(provider, replacement)``: ``provider`` gives
-    ``replacement`` for the rest of the test (:meth:`Overrides.provider`)."""
+    ``replacement`` for the rest of the test (``Overrides.provider``)."""
     return regwire_overrides.provider
 
 
 @pytest.fixture
 def regwire_app(tmp_path: Path) -> Iterator[AppFactory]:
     """``regwire_app(cfg_or_path, overrides=..., cfg_options=...)``: a training container with
-    its work dir in ``tmp_path`` (:class:`AppFactory`). What seeding changes globally is
-    restored after the test (:func:`isolated_global_state`)."""
+    its work dir in ``tmp_path`` (``runner.testing.AppFactory``). What seeding changes
+    globally is restored after the test (``runner.testing.isolated_global_state``)."""
+    from runner.testing import AppFactory, isolated_global_state
+
     factory = AppFactory(tmp_path)
     with isolated_global_state():
         yield factory
@@ -56,5 +65,5 @@ def regwire_app(tmp_path: Path) -> Iterator[AppFactory]:
 @pytest.fixture
 def regwire_runner(regwire_app: AppFactory) -> Callable[..., Runner]:
     """``regwire_runner(cfg_or_path, overrides=..., cfg_options=...)``: the runner of a
-    ``regwire_app`` container (:meth:`AppFactory.runner`)."""
+    ``regwire_app`` container (``AppFactory.runner``)."""
     return regwire_app.runner
