@@ -31,7 +31,12 @@ from providers import (
     Resolver,
     describe_target,
     did_you_mean,
+    flag_error,
     join_path,
+    key_error,
+    no_type_error,
+    type_error,
+    with_defaults,
 )
 
 from ._errors import ConfigError
@@ -183,11 +188,7 @@ class _Walk:
         given: frozenset[str] = frozenset(),
     ) -> NodeResult:
         """Check one node and what it holds; return what it builds, for the caller's check."""
-        constants: dict[str, Any] = {}
-        if default_args:
-            missing = {key: value for key, value in default_args.items() if key not in cfg}
-            constants = {key: value for key, value in missing.items() if key not in RESERVED_KEYS}
-            cfg = {**cfg, **{key: value for key, value in missing.items() if key in RESERVED_KEYS}}
+        cfg, constants = with_defaults(cfg, default_args)
         partial = self._flag(cfg, Keys.PARTIAL, path, default=False)
         recursive = self._flag(cfg, Keys.RECURSIVE, path, default=True)
         scope = cfg.get(_SCOPE, scope)
@@ -202,12 +203,7 @@ class _Walk:
             if key in RESERVED_KEYS:
                 continue
             if not isinstance(key, str):
-                self.problems.append(
-                    BuildError(
-                        f"argument names must be strings; {PATH} has key {key!r}",
-                        config_path=path,
-                    )
-                )
+                self.problems.append(key_error(key, path))
                 continue
             key_path = join_path(path, key)
             if value.__class__ not in _ATOMS and recursive:
@@ -241,13 +237,7 @@ class _Walk:
     ) -> tuple[Callable[..., Any] | None, str]:
         """The callable a node's ``type`` names and the name messages use for it."""
         if _TYPE not in cfg:
-            self.problems.append(
-                BuildError(
-                    f"config {PATH} has no 'type' key, so there is nothing to "
-                    f"build (keys: {sorted(map(str, cfg))})",
-                    config_path=path,
-                )
-            )
+            self.problems.append(no_type_error(cfg, path))
             return None, ""
         type_ = cfg[_TYPE]
         if type_.__class__ is str:
@@ -259,13 +249,7 @@ class _Walk:
             return getattr(provider, "provides", None), type_
         if callable(type_):
             return type_, describe_target(type_)
-        self.problems.append(
-            BuildError(
-                f"{PATH} must be a registered name or a callable, got {type_!r} "
-                f"(a {type(type_).__name__})",
-                config_path=join_path(path, _TYPE),
-            )
-        )
+        self.problems.append(type_error(type_, path))
         return None, repr(type_)
 
     def _flag(self, cfg: Mapping[Any, Any], key: Keys, path: str, *, default: bool) -> bool:
@@ -274,12 +258,7 @@ class _Walk:
         value = cfg[key]
         if isinstance(value, bool):
             return value
-        self.problems.append(
-            BuildError(
-                f"{PATH} must be true or false, got {value!r}",
-                config_path=join_path(path, key.value),
-            )
-        )
+        self.problems.append(flag_error(key, value, path))
         return default
 
 

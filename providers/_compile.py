@@ -257,18 +257,11 @@ class _Walker:
         scope: str | None,
         default_args: Mapping[str, Any] | None = None,
     ) -> Any:
-        constants: dict[str, Any] = {}
-        if default_args:
-            # Defaults are live values (parameters, datasets): passed as they are, never built.
-            missing = {key: value for key, value in default_args.items() if key not in cfg}
-            constants = {key: value for key, value in missing.items() if key not in RESERVED_KEYS}
-            cfg = {**cfg, **{key: value for key, value in missing.items() if key in RESERVED_KEYS}}
+        constants: Mapping[str, Any] = _NO_DEFAULTS
+        if default_args:  # most nodes have none: no call for them (this runs per node)
+            cfg, constants = with_defaults(cfg, default_args)
         if _TYPE not in cfg:
-            raise BuildError(
-                f"config {PATH} has no 'type' key, so there is nothing to "
-                f"build (keys: {sorted(map(str, cfg))})",
-                config_path=path,
-            )
+            raise no_type_error(cfg, path)
         partial = _PARTIAL in cfg and _flag(cfg, Keys.PARTIAL, path)
         recursive = _RECURSIVE not in cfg or _flag(cfg, Keys.RECURSIVE, path)
         scope = cfg.get(_SCOPE, scope)
@@ -280,21 +273,13 @@ class _Walker:
             target = type_
             info = (path, describe_target(type_))
         else:
-            type_path = join_path(path, _TYPE)
-            raise BuildError(
-                f"{PATH} must be a registered name or a callable, got {type_!r} "
-                f"(a {type(type_).__name__})",
-                config_path=type_path,
-            )
+            raise type_error(type_, path)
         kwargs: dict[str, Any] = {}
         for key, value in cfg.items():
             if key in RESERVED_KEYS:
                 continue
             if key.__class__ is not str and not isinstance(key, str):
-                raise BuildError(
-                    f"argument names must be strings; {PATH} has key {key!r}",
-                    config_path=path,
-                )
+                raise key_error(key, path)
             if value.__class__ in _ATOMS:  # most arguments: no path, no call
                 kwargs[key] = value
             elif recursive:
@@ -402,9 +387,59 @@ class _Eager(_Walker):
 def _flag(cfg: Mapping[str, Any], key: Keys, path: str) -> bool:
     value = cfg[key]
     if not isinstance(value, bool):
-        flag_path = join_path(path, key.value)
-        raise BuildError(f"{PATH} must be true or false, got {value!r}", config_path=flag_path)
+        raise flag_error(key, value, path)
     return value
+
+
+_NO_DEFAULTS: Mapping[str, Any] = {}
+
+# What a node's build checks, shared with the static check in ``container`` (one wording).
+
+
+def with_defaults(
+    cfg: Mapping[Any, Any], default_args: Mapping[str, Any] | None
+) -> tuple[Mapping[Any, Any], dict[str, Any]]:
+    """Apply ``default_args`` to a node: reserved keys (``type``...) join its config; the
+    others, live values (parameters, datasets), are passed as they are, never built.
+
+    Returns:
+        The config and the constant arguments (only the defaults ``cfg`` lacks).
+    """
+    if not default_args:
+        return cfg, {}
+    missing = {key: value for key, value in default_args.items() if key not in cfg}
+    constants = {key: value for key, value in missing.items() if key not in RESERVED_KEYS}
+    reserved = {key: value for key, value in missing.items() if key in RESERVED_KEYS}
+    return ({**cfg, **reserved} if reserved else cfg), constants
+
+
+def no_type_error(cfg: Mapping[Any, Any], path: str) -> BuildError:
+    """The error for a node without ``type``."""
+    return BuildError(
+        f"config {PATH} has no 'type' key, so there is nothing to build "
+        f"(keys: {sorted(map(str, cfg))})",
+        config_path=path,
+    )
+
+
+def type_error(type_: object, path: str) -> BuildError:
+    """The error for a ``type`` that is neither a name nor a callable."""
+    return BuildError(
+        f"{PATH} must be a registered name or a callable, got {type_!r} (a {type(type_).__name__})",
+        config_path=join_path(path, _TYPE),
+    )
+
+
+def key_error(key: object, path: str) -> BuildError:
+    """The error for an argument name that is not a string."""
+    return BuildError(f"argument names must be strings; {PATH} has key {key!r}", config_path=path)
+
+
+def flag_error(key: Keys, value: object, path: str) -> BuildError:
+    """The error for a ``_partial_``/``_recursive_`` that is not a bool."""
+    return BuildError(
+        f"{PATH} must be true or false, got {value!r}", config_path=join_path(path, key.value)
+    )
 
 
 def node_at(tree: providers.Provider[Any], path: str) -> providers.Provider[Any]:
