@@ -12,7 +12,8 @@ Train from a config file (``regwire train CONFIG``, see :mod:`runner.app.cli`) o
 The layout, in ranks; a module imports only from its own rank or a lower one
 (``tests/test_layout.py`` checks it):
 
-* rank 0 -- ``_registries`` (``MODELS``, ``HOOKS``, ... children of ``ROOT``) and
+* rank 0 -- ``_registries`` (``MODELS``, ``HOOKS``, ... children of ``ROOT``), ``_errors``
+  (the exceptions the command line tells apart) and
   ``_sections`` (building a config section with its full path in errors).
 * rank 1, components, each usable without a Runner -- :mod:`runner.model` (``BaseModel``,
   ``DistributedModel``), :mod:`runner.optim` (``OptimWrapper``, parameter schedulers, their

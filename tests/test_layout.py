@@ -29,6 +29,7 @@ FACE = 5  # runner/__init__.py, runner/__main__.py and runner/testing/
 RUNNER_RANKS = {
     "_registries": 0,
     "_sections": 0,
+    "_errors": 0,
     "model": 1,
     "optim": 1,
     "data": 1,

@@ -27,14 +27,12 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from container import Config, RegistryError, RegwireError, did_you_mean
 
+from .._errors import HookError, Interrupted
 from .._registries import COMPONENTS, REGISTRIES
-
-if TYPE_CHECKING:
-    from ..engine import Interrupted
 
 LOGGER_NAME = "regwire"
 """The parent of every run's logger (``runner.engine.LOGGER_NAME``; a test holds them equal):
@@ -103,9 +101,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.path.insert(0, cwd)
     try:
         return int(_COMMANDS[args.command](args))
+    except Interrupted as stop:  # after it saved where it was
+        print(f"regwire: {stop}; continue with --resume", file=sys.stderr)
+        return 128 + stop.signum
+    except HookError:
+        raise  # a hook's own code failed: its traceback is what helps
     except RegwireError as exc:
-        if args.debug or _raised(exc, "runner.engine._dispatch", "HookError"):
-            raise  # a hook's own code failed: its traceback is what helps
+        if args.debug:
+            raise
         print(f"regwire: error: {exc}", file=sys.stderr)
         for note in getattr(exc, "__notes__", ()):  # the hook that raised it, if one did
             print(f"  {note}", file=sys.stderr)
@@ -113,20 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("regwire: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:
-        if not _raised(exc, "runner.engine._preemption", "Interrupted"):
-            raise
-        stop = cast("Interrupted", exc)  # checked just above
-        print(f"regwire: {stop}; continue with --resume", file=sys.stderr)  # after it saved
-        return 128 + stop.signum
-
-
-def _raised(exc: BaseException, module: str, name: str) -> bool:
-    """Whether ``exc`` is a ``module.name``: only when that module was imported (an instance
-    of its class cannot exist otherwise), so this imports nothing."""
-    found = sys.modules.get(module)
-    kind = getattr(found, name, None)
-    return isinstance(kind, type) and isinstance(exc, kind)
 
 
 def _load(args: argparse.Namespace) -> Config:

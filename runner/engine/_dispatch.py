@@ -21,28 +21,10 @@ import attrs
 
 from container import RegwireError, did_you_mean
 
+from .._errors import HookError
 from ._hook import STAGES, Priority, get_priority, hook_names
 from ._signatures import check_hook, overrides, positional
 from ._view import RunnerView
-
-
-class HookError(RegwireError, RuntimeError):
-    """A hook's code raised while the runner called one of its stages.
-
-    The original exception is ``__cause__``. A :class:`~container.RegwireError` raised by a
-    hook (a mistake in the config, a missing checkpoint) is not wrapped: it goes on as it is,
-    with a note naming the hook and the stage.
-
-    Attributes:
-        hook: The hook's name (its class name, ``#2`` for a second one of a class).
-        stage: The stage that was running (``after_train_iter``).
-    """
-
-    def __init__(self, message: str, *, hook: str, stage: str) -> None:
-        super().__init__(message)
-        self.hook = hook
-        self.stage = stage
-
 
 UNSET: Any = object()
 """The default of the required stage arguments (``batch_idx``, ``checkpoint``): tells "not

@@ -16,41 +16,19 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, Protocol
+from typing import NoReturn, Protocol
 
 import attrs
 import torch
 import torch.distributed as dist
 
+from .._errors import Interrupted
+
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGUSR1") if hasattr(signal, name)
 )
 """The signals that stop a run cleanly where the platform has them."""
-
-
-class Interrupted(Exception):
-    """Training stopped on a signal, after saving where it was.
-
-    Not a mistake (it is no ``RegwireError``): the command line exits with ``128 + signum``
-    (143 for SIGTERM, 130 for SIGINT), the status a shell gives a process a signal ended, and
-    ``--resume`` continues from :attr:`checkpoint`.
-
-    Attributes:
-        signum: The signal.
-        checkpoint: The checkpoint saved at the stop, or None (no ``work_dir``).
-    """
-
-    def __init__(self, signum: int, checkpoint: Path | None) -> None:
-        name = signal.Signals(signum).name
-        where = f"saved {checkpoint}" if checkpoint is not None else "nothing saved (no work_dir)"
-        super().__init__(f"stopped by {name} after finishing the iteration; {where}")
-        self.signum = signum
-        self.checkpoint = checkpoint
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.signum, self.checkpoint))
 
 
 class Stoppable(Protocol):
