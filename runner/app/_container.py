@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers, providers
 
-from container import Config, RegwireError
+from container import Config, RegwireError, ValidationError
 from providers import copy_plain
 
 from ..data import build_dataloader
@@ -31,6 +31,8 @@ from ..dist import init_dist
 from ..engine import BaseRunner
 from ..evaluation import build_evaluator
 from ..optim import build_optim_wrapper, build_param_schedulers
+from . import _checks  # noqa: F401  (registers the runner's sections: the names typos are of)
+from ._schema import check_keys
 from ._sections import (
     build_eval_loop,
     build_hooks,
@@ -58,19 +60,27 @@ class Runner(BaseRunner):
         """Build a runner from a whole config through :class:`TrainingContainer`.
 
         Errors name the config path and, for a :class:`~container.config.Config`, the file
-        and line of the value.
+        and line of the value. A top-level key that is a typo of a section's name is an error
+        (``regwire check`` checks everything); one regwire does not act on is logged as a
+        warning.
 
         Raises:
-            RegwireError: The config is wrong.
+            RegwireError: The config is wrong (a ``ValidationError`` for the keys).
         """
+        values = cfg.to_dict() if isinstance(cfg, Config) else cfg
+        typos, warnings = check_keys(values)
+        if typos:
+            raise ValidationError([locate(typo, cfg) for typo in typos])
         try:
             app = TrainingContainer.from_cfg(cfg)
             app.runner.set_provides(cls)  # this container's copy: a subclass builds itself
             runner: Runner = app.runner()
-            return runner
         except RegwireError as exc:
             locate(exc, cfg)
             raise
+        for warning in warnings:
+            runner.logger.warning("%s", locate(warning, cfg))
+        return runner
 
 
 def _dataloader(config: Any, container: Any, section: str) -> Any:

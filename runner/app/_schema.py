@@ -108,15 +108,27 @@ def register_section(name: str, summary: str, check: SectionCheck | None = None)
 
 
 def check_sections(cfg: Mapping[Any, Any]) -> tuple[Problems, Problems]:
-    """Check every top-level key of ``cfg``; return its errors and its warnings."""
+    """Check every top-level key of ``cfg`` and every section's value; return its errors and
+    its warnings."""
+    errors, warnings = check_keys(cfg)
+    for key, value in cfg.items():
+        section = SECTIONS.get(key)
+        if section is not None and section.check is not None and value is not None:
+            errors += section.check(value, key)
+    errors += check_groups(cfg)
+    return errors, warnings
+
+
+def check_keys(cfg: Mapping[Any, Any]) -> tuple[Problems, Problems]:
+    """The top-level keys alone, without the sections' values (``Runner.from_cfg`` checks
+    these much, what it builds checks the rest): typos of a section's name are errors, keys
+    regwire does not act on are warnings."""
     errors: Problems = []
     warnings: Problems = []
     for key, value in cfg.items():
-        section = SECTIONS.get(key)
-        if section is not None:
-            if section.check is not None and value is not None:
-                errors += section.check(value, key)
-        elif key in NOT_YET:
+        if key in SECTIONS:
+            continue
+        if key in NOT_YET:
             warnings.append(ConfigError(f"not acted on: {NOT_YET[key]}", config_path=key))
         elif key in LEGACY:
             warnings.append(
@@ -129,7 +141,6 @@ def check_sections(cfg: Mapping[Any, Any]) -> tuple[Problems, Problems]:
             errors.append(ConfigError(f"a top-level key must be a name, got {key!r}"))
         elif isinstance(value, _DATA):  # not a class or function a Python config imported
             errors += _typo(key)
-    errors += check_groups(cfg)
     return errors, warnings
 
 

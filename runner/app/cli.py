@@ -147,9 +147,10 @@ def _console_log() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _report(cfg: Config, debug: bool = False) -> bool:
-    """Check ``cfg``, print its warnings and errors (one line each); return whether it is
-    free of errors. With ``debug``, errors are raised instead (with their tracebacks)."""
+def _report(cfg: Config, debug: bool = False, warn: bool = True) -> bool:
+    """Check ``cfg``, print its errors and (``warn``) its warnings, one line each; return
+    whether it is free of errors. With ``debug``, errors are raised instead (with their
+    tracebacks). A run logs the warnings itself (``Runner.from_cfg``), in its log file too."""
     from container import ValidationError
 
     from ._checks import check_config
@@ -157,7 +158,7 @@ def _report(cfg: Config, debug: bool = False) -> bool:
     errors, warnings = check_config(cfg)
     if errors and debug:
         raise ValidationError(errors)
-    for warning in warnings:
+    for warning in warnings if warn else ():
         print(f"regwire: warning: {warning}", file=sys.stderr)
     for error in errors:
         print(f"regwire: error: {error}", file=sys.stderr)
@@ -176,7 +177,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     cfg = _load(args)
-    if not args.no_check and not _report(cfg, args.debug):
+    if not args.no_check and not _report(cfg, args.debug, warn=False):
         return EXIT_CONFIG_ERROR  # before anything is built or written
     _set_work_dir(cfg, args)
     if args.resume is not None:
@@ -191,7 +192,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _test(args: argparse.Namespace) -> int:
     cfg = _load(args)
-    if not args.no_check and not _report(cfg, args.debug):
+    if not args.no_check and not _report(cfg, args.debug, warn=False):
         return EXIT_CONFIG_ERROR
     _set_work_dir(cfg, args)
     cfg["load_from"] = args.checkpoint

@@ -154,3 +154,18 @@ def test_a_registry_from_runner_holds_the_built_ins_and_force_replaces_one() -> 
         """
     )
     assert out == ["True", "True", "__main__", "6", "True"]
+
+
+def test_runner_from_cfg_refuses_a_typo_and_logs_what_it_does_not_act_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from container import ValidationError
+    from runner import Runner
+
+    from .test_app import toy_cfg
+
+    with pytest.raises(ValidationError, match=r"'param_schedular' is not a section"):
+        Runner.from_cfg(toy_cfg(param_schedular=[]))
+    with caplog.at_level("WARNING", logger="regwire"):
+        Runner.from_cfg(toy_cfg(visualizer={"type": "Visualizer"}))
+    assert "'visualizer': not acted on" in caplog.text
