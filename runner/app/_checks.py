@@ -96,24 +96,23 @@ def _collect(check: Callable[[], object]) -> Problems:
 
 
 def check_train_cfg(value: Any, path: str) -> Problems:
-    problems = _mapping(value, path, "a mapping such as {by_epoch: true, max_epochs: 10}")
-    if problems:
-        return problems
-    options = dict(value)
-    if "type" in options and "by_epoch" in options:
-        return [ConfigError(f"{PATH} gives both 'type' and 'by_epoch'; keep one", config_path=path)]
-    by_epoch = options.pop("by_epoch", True)
-    options.setdefault("type", "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop")
-    problems += _positive(options, path, ("max_epochs", "max_iters", "val_interval"))
-    return problems + node_problems(LOOPS, options, path)
+    from ._sections import train_loop_node
+
+    try:
+        node = train_loop_node(value, path)
+    except ConfigError as exc:
+        return [exc]
+    problems = _positive(node, path, ("max_epochs", "max_iters", "val_interval"))
+    return problems + node_problems(LOOPS, node, path)
 
 
-def _eval_cfg(default: str) -> Callable[[Any, str], Problems]:
-    def check(value: Any, path: str) -> Problems:
-        problems = _mapping(value, path, "a mapping (an empty one gives the default loop)")
-        return problems or node_problems(LOOPS, {"type": default, **value}, path)
+def check_eval_cfg(value: Any, path: str) -> Problems:
+    from ._sections import eval_loop_node
 
-    return check
+    try:
+        return node_problems(LOOPS, eval_loop_node(value, path), path)
+    except ConfigError as exc:
+        return [exc]
 
 
 def check_dataloader(value: Any, path: str) -> Problems:
@@ -345,8 +344,8 @@ def register_runner_sections() -> None:
         ("val_dataloader", "the validation data", check_dataloader),
         ("test_dataloader", "the test data", check_dataloader),
         ("train_cfg", "the training loop", check_train_cfg),
-        ("val_cfg", "the validation loop", _eval_cfg("ValLoop")),
-        ("test_cfg", "the test loop", _eval_cfg("TestLoop")),
+        ("val_cfg", "the validation loop", check_eval_cfg),
+        ("test_cfg", "the test loop", check_eval_cfg),
         ("optim_wrapper", "the optimizer and its wrapper", check_optim_wrapper),
         ("param_scheduler", "the parameter schedulers", check_param_scheduler),
         ("val_evaluator", "the validation metrics", check_evaluator),

@@ -193,28 +193,45 @@ def build_train_loop(cfg: Mapping[str, Any] | None) -> Any:
     """
     if cfg is None:
         return None
-    cfg = dict(
-        mapping_section(cfg, "train_cfg", "a mapping such as {by_epoch: true, max_epochs: 10}")
-    )
-    if "type" in cfg:
-        if "by_epoch" in cfg:
+    return _build("train_cfg", train_loop_node(cfg, "train_cfg"))
+
+
+def train_loop_node(cfg: Any, path: str) -> dict[str, Any]:
+    """The loop config node of a ``train_cfg``: its ``type``, or one from ``by_epoch``
+    (default true). The builder and ``regwire check`` read it alike.
+
+    Raises:
+        ConfigError: Not a mapping, or both ``type`` and ``by_epoch`` are given.
+    """
+    node = dict(mapping_section(cfg, path, "a mapping such as {by_epoch: true, max_epochs: 10}"))
+    if "type" in node:
+        if "by_epoch" in node:
             raise ConfigError(
-                f"{PATH} gives both 'type' and 'by_epoch'; keep one",
-                config_path="train_cfg",
+                f"{PATH} gives both 'type' and 'by_epoch'; keep one", config_path=path
             )
-        return _build("train_cfg", cfg)
-    by_epoch = cfg.pop("by_epoch", True)
-    cfg["type"] = "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop"
-    return _build("train_cfg", cfg)
+        return node
+    by_epoch = node.pop("by_epoch", True)
+    node["type"] = "EpochBasedTrainLoop" if by_epoch else "IterBasedTrainLoop"
+    return node
 
 
 def build_eval_loop(cfg: Mapping[str, Any] | None, section: str) -> Any:
     """Build ``val_cfg`` or ``test_cfg`` (an empty mapping gives the default loop)."""
     if cfg is None:
         return None
-    cfg = dict(mapping_section(cfg, section, "a mapping (an empty one gives the default loop)"))
-    cfg.setdefault("type", "ValLoop" if section == "val_cfg" else "TestLoop")
-    return _build(section, cfg)
+    return _build(section, eval_loop_node(cfg, section))
+
+
+def eval_loop_node(cfg: Any, section: str) -> dict[str, Any]:
+    """The loop config node of a ``val_cfg``/``test_cfg``: an empty mapping is the default
+    loop. The builder and ``regwire check`` read it alike.
+
+    Raises:
+        ConfigError: Not a mapping.
+    """
+    node = dict(mapping_section(cfg, section, "a mapping (an empty one gives the default loop)"))
+    node.setdefault("type", "ValLoop" if section == "val_cfg" else "TestLoop")
+    return node
 
 
 def _build(section: str, cfg: dict[str, Any]) -> Any:
