@@ -1,5 +1,8 @@
 """regwire's middle layer: registries (dependency-injection containers) and configs.
 
+A :class:`Registry` is a dependency-injector container of named providers;
+:class:`ApplicationContainer` makes a container of named, shared components from a config.
+
 ``validate(cfg, registry)`` (or ``registry.validate(cfg)``) finds every problem a config would
 meet when built, without calling anything; ``check`` raises them as one ``ValidationError``.
 
@@ -13,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from providers import node_at
 
+from ._application import ApplicationContainer
+from ._container_face import Overriding
 from ._errors import BuildError, ConfigError, RegistryError, RegwireError, did_you_mean, nearest
 from ._registry import Registry
 from ._validate import ValidationError, check, locate, validate
@@ -32,10 +37,12 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ApplicationContainer",
     "BuildError",
     "Config",
     "ConfigDict",
     "ConfigError",
+    "Overriding",
     "Registry",
     "RegistryError",
     "RegwireError",

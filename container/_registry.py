@@ -12,7 +12,6 @@ import importlib
 import inspect
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from types import MappingProxyType
 from typing import Any, TypeVar, overload
 
@@ -20,22 +19,41 @@ from dependency_injector import providers as di
 
 from providers import (
     ConfigCompiler,
+    Lifetime,
     RegwireError,
+    check_lifetime,
     describe_target,
     join_path,
     provider_for,
-    replacement_provider,
 )
 
-from ._errors import RegistryError, did_you_mean
+from ._container_face import RegistryContainer
+from ._declared import declare, declared_entry, with_options
+from ._errors import RegistryError
 from ._scope import ancestors, find_scope, infer_scope
 from ._validate import SourceOf, validate_with
 
 F = TypeVar("F", bound=Callable[..., Any])
+_NOT_GIVEN: Any = object()
 
 
-class Registry:
+class Registry(RegistryContainer):
     """A named container of callables, each stored as a dependency-injector provider.
+
+    A registry is a dependency-injector ``DynamicContainer`` (see
+    :mod:`container._container_face`): ``MODELS.ResNet`` is the provider of ``ResNet``,
+    ``providers.Container(MODELS)`` nests it, ``MODELS.override(FakeModels)`` overrides it.
+
+    Declared registries: a subclass lists entries as dependency-injector providers, and each
+    instance registers them (``Factory``/``Callable`` a factory, ``Singleton`` a singleton,
+    ``Resource`` a resource); options go in the class statement and can be changed per
+    instance. A subclass of a declared registry extends it::
+
+        class Services(Registry, name="service", scope="shop"):
+            Database = providers.Resource(Database)
+            Cache = providers.Factory(Cache)
+
+        SERVICES = Services()
 
     Args:
         name: What the registry holds (``"model"``), used in messages.
@@ -58,19 +76,31 @@ class Registry:
         3
     """
 
+    _declared: Mapping[str, tuple[Callable[..., Any], Lifetime]] = MappingProxyType({})
+    _options: Mapping[str, Any] = MappingProxyType({})
+
+    def __init_subclass__(cls, **options: Any) -> None:
+        super().__init_subclass__()
+        cls._options, cls._declared = declare(cls, cls._options, cls._declared, options)
+
     def __init__(
         self,
-        name: str,
+        name: str | None = None,
         *,
-        parent: Registry | None = None,
-        scope: str | None = None,
-        locations: Sequence[str] = (),
-        allow_import: bool = False,
+        parent: Registry | None = _NOT_GIVEN,
+        scope: str | None = _NOT_GIVEN,
+        locations: Sequence[str] = _NOT_GIVEN,
+        allow_import: bool = _NOT_GIVEN,
     ) -> None:
+        self._init_container()
+        given = {"parent": parent, "scope": scope, "locations": locations}
+        name, parent, scope, locations, allow_import = with_options(
+            self._options, name, {**given, "allow_import": allow_import}, _NOT_GIVEN
+        )
         self._name = name
         self._scope = scope if scope is not None else infer_scope(name, stacklevel=1)
         self._parent = parent
-        self._children: dict[str, Registry] = {}
+        self._children = {}
         self._modules: dict[str, Callable[..., Any]] = {}
         self._providers: dict[str, di.Provider[Any]] = {}
         self._pending_locations = list(locations)
@@ -80,6 +110,8 @@ class Registry:
         self._compiler = ConfigCompiler(self._resolve)
         if parent is not None:
             parent._adopt(self)
+        for key, (target, lifetime) in self._declared.items():
+            self._register(target, [key], force=False, lifetime=lifetime)
 
     # -- the tree -----------------------------------------------------------------------
 
@@ -133,6 +165,8 @@ class Registry:
         name: str | Sequence[str] | None = None,
         force: bool = False,
         module: F | None = None,
+        *,
+        lifetime: str = "factory",
     ) -> F | Callable[[F], F]:
         """Register a callable, as a decorator or directly.
 
@@ -140,6 +174,10 @@ class Registry:
             name: The name, or a list of names (aliases); defaults to ``module.__name__``.
             force: Replace a callable already registered under the name.
             module: The callable; when given, it is registered and returned.
+            lifetime: ``"factory"`` (a new object each build), ``"singleton"`` (one object
+                for this registry; later builds must ask with the same arguments) or
+                ``"resource"`` (one object, torn down by ``shutdown_resources()``); see
+                :mod:`providers._lifetimes`.
 
         Returns:
             ``module`` when it is given, otherwise a decorator that registers its argument.
@@ -152,17 +190,32 @@ class Registry:
         if not isinstance(force, bool):
             raise TypeError(f"force must be a bool, got {force!r}")
         names = _check_names(name)
+        kind = check_lifetime(lifetime)
         if module is not None:
-            self._register(module, names, force)
+            self._register(module, names, force, kind)
             return module
 
         def decorator(target: F) -> F:
-            self._register(target, names, force)
+            self._register(target, names, force, kind)
             return target
 
         return decorator
 
-    def _register(self, module: Any, names: list[str] | None, force: bool) -> None:
+    def _register_declared(self, name: str, provider: di.Provider[Any], force: bool) -> None:
+        """``registry.Name = providers.Factory(Cls)``: register ``Cls`` as ``Name``."""
+        target, lifetime = declared_entry(name, provider)
+        self._register(target, _check_names(name), force, lifetime)
+
+    def _unregister(self, name: str) -> None:
+        del self._modules[name], self._providers[name]
+
+    def _register(
+        self,
+        module: Any,
+        names: list[str] | None,
+        force: bool,
+        lifetime: Lifetime = Lifetime.FACTORY,
+    ) -> None:
         if not callable(module):
             raise TypeError(f"only callables can be registered, got {module!r}")
         if names is None:
@@ -184,7 +237,7 @@ class Registry:
                         )
             for key in names:
                 self._modules[key] = module
-                self._providers[key] = provider_for(module)
+                self._providers[key] = provider_for(module, lifetime)
 
     # -- looking up ---------------------------------------------------------------------
 
@@ -216,13 +269,13 @@ class Registry:
         return MappingProxyType(self._modules)
 
     @property
-    def providers(self) -> Mapping[str, di.Provider[Any]]:
-        """This registry's own providers by name (read-only).
+    def providers(self) -> dict[str, di.Provider[Any]]:  # type: ignore[override]
+        """This registry's own providers by name (a copy: registering changes the registry).
 
         Override one (``registry.providers["Norm"].override(...)``) to change every later
-        build that uses that name; :meth:`override` does it for a ``with`` block.
+        build that uses that name; :meth:`override` does it until undone.
         """
-        return MappingProxyType(self._providers)
+        return dict(self._providers)
 
     def _lookup(self, key: str) -> tuple[di.Provider[Any], Callable[..., Any]] | None:
         if "." in key:
@@ -266,22 +319,6 @@ class Registry:
         if found is None:
             raise self._unknown(type_name, join_path(node_path, "type"))
         return found[0]
-
-    def _unknown(self, key: str, config_path: str) -> RegistryError:
-        visible = {name for registry in ancestors(self) for name in registry._modules}
-        hint = did_you_mean(key.rsplit(".", 1)[-1], visible)
-        if not hint and "." in key and not self._allow_import:
-            hint = (
-                "; dotted import paths are not resolved unless the registry is created "
-                "with allow_import=True"
-            )
-        return RegistryError(
-            f"{key!r} is not registered in {self._describe()}{hint}",
-            config_path=config_path or None,
-        )
-
-    def _describe(self) -> str:
-        return f"registry {self._name!r} (scope {self._scope!r})"
 
     # -- building -----------------------------------------------------------------------
 
@@ -371,24 +408,6 @@ class Registry:
             default_args=default_args,
             given=given,
         )
-
-    @contextmanager
-    def override(self, name: str, replacement: Any) -> Iterator[None]:
-        """Make every build of ``name`` inside the block use ``replacement``.
-
-        ``replacement`` is a class or function (called with the node's arguments), a
-        provider, or a ready object (returned as it is). The override is removed on exit,
-        also when the block raises; blocks nest.
-        """
-        found = self._lookup(name)
-        if found is None:
-            raise self._unknown(name, "")
-        provider = found[0]
-        provider.override(replacement_provider(replacement))
-        try:
-            yield
-        finally:
-            provider.reset_last_overriding()
 
     def __repr__(self) -> str:
         rows = [(name, describe_target(module)) for name, module in self._modules.items()]

@@ -34,6 +34,7 @@ from providers import (
     flag_error,
     join_path,
     key_error,
+    lifetime_of,
     no_type_error,
     type_error,
     with_defaults,
@@ -48,7 +49,7 @@ SourceOf = Callable[[str], object]
 
 # Values that never hold a node; checked first because most arguments are one.
 _ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
-_TYPE, _PARTIAL, _RECURSIVE, _SCOPE = (str(key) for key in Keys)
+_TYPE, _PARTIAL, _RECURSIVE, _SCOPE, _LIFETIME = (str(key) for key in Keys)
 
 
 class ValidationError(RegwireError):
@@ -191,6 +192,11 @@ class _Walk:
         cfg, constants = with_defaults(cfg, default_args)
         partial = self._flag(cfg, Keys.PARTIAL, path, default=False)
         recursive = self._flag(cfg, Keys.RECURSIVE, path, default=True)
+        if _LIFETIME in cfg:
+            try:
+                lifetime_of(cfg[_LIFETIME], path)
+            except BuildError as exc:
+                self.problems.append(exc)
         scope = cfg.get(_SCOPE, scope)
         target, name = self._target(cfg, scope, path)
         signature = analyse(target) if target is not None else None

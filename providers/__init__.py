@@ -13,7 +13,6 @@ from ._compile import (
     flag_error,
     key_error,
     no_type_error,
-    node_at,
     type_error,
     with_defaults,
 )
@@ -29,17 +28,32 @@ from ._errors import (
     suggestion,
     with_section,
 )
+from ._lifetimes import (
+    LIFETIMES,
+    Lifetime,
+    OnceResource,
+    OnceSingleton,
+    check_lifetime,
+    lifetime_of,
+    managed,
+)
 from ._nodes import provider_for, replacement_provider
+from ._tree import node_at
 
 __all__ = [
+    "LIFETIMES",
     "PATH",
     "RESERVED_KEYS",
     "BuildError",
     "ConfigCompiler",
     "Keys",
+    "Lifetime",
     "NodeInfo",
+    "OnceResource",
+    "OnceSingleton",
     "RegwireError",
     "Resolver",
+    "check_lifetime",
     "copy_plain",
     "describe_path",
     "describe_target",
@@ -47,6 +61,8 @@ __all__ = [
     "flag_error",
     "join_path",
     "key_error",
+    "lifetime_of",
+    "managed",
     "nearest",
     "no_type_error",
     "node_at",

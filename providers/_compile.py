@@ -32,6 +32,7 @@ from ._errors import (
     did_you_mean,
     join_path,
 )
+from ._lifetimes import Lifetime, Managed, OnceResource, OnceSingleton, lifetime_of
 from ._nodes import RegisteredCallable, RegisteredFactory
 
 
@@ -42,13 +43,14 @@ class Keys(StrEnum):
     PARTIAL = "_partial_"
     RECURSIVE = "_recursive_"
     SCOPE = "_scope_"
+    LIFETIME = "_lifetime_"
 
 
 RESERVED_KEYS = frozenset(str(key) for key in Keys)
 # Values that are never containers, checked before the (slower) abstract-class checks.
 _ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
 # Plain-str copies for the hot path: reading an enum member costs a descriptor call.
-_TYPE, _PARTIAL, _RECURSIVE, _SCOPE = (str(key) for key in Keys)
+_TYPE, _PARTIAL, _RECURSIVE, _SCOPE, _LIFETIME = (str(key) for key in Keys)
 # The provider kinds that ``provider_for`` makes for registered callables: they add nothing to
 # the call, so a node may call the callable they wrap directly while they are not overridden.
 _REGISTERED_KINDS = (RegisteredFactory, RegisteredCallable)
@@ -265,6 +267,13 @@ class _Walker:
         partial = _PARTIAL in cfg and _flag(cfg, Keys.PARTIAL, path)
         recursive = _RECURSIVE not in cfg or _flag(cfg, Keys.RECURSIVE, path)
         scope = cfg.get(_SCOPE, scope)
+        lifetime = lifetime_of(cfg[_LIFETIME], path) if _LIFETIME in cfg else Lifetime.FACTORY
+        if partial and lifetime is Lifetime.RESOURCE:
+            raise BuildError(
+                f"{PATH} cannot be both a partial and a resource: a partial is called later, "
+                "by whoever holds it, so no container can close what it makes",
+                config_path=join_path(path, _LIFETIME),
+            )
         type_ = cfg[_TYPE]
         if type_.__class__ is str:
             target: Callable[..., Any] = self._resolve(type_, scope, path)
@@ -287,7 +296,7 @@ class _Walker:
             else:
                 kwargs[key] = self.fresh(value)
         kwargs.update(constants)
-        return self.make_node(info, target, kwargs, partial)
+        return self.make_node(info, target, kwargs, partial, lifetime)
 
     def value(self, value: Any, path: str, scope: str | None) -> Any:
         if value.__class__ in _ATOMS:
@@ -307,7 +316,12 @@ class _Walker:
         return value
 
     def make_node(
-        self, info: NodeInfo, target: Callable[..., Any], kwargs: dict[str, Any], partial: bool
+        self,
+        info: NodeInfo,
+        target: Callable[..., Any],
+        kwargs: dict[str, Any],
+        partial: bool,
+        lifetime: Lifetime,
     ) -> Any:
         raise NotImplementedError
 
@@ -328,7 +342,12 @@ class _ProviderTree(_Walker):
     __slots__ = ()
 
     def make_node(
-        self, info: NodeInfo, target: Callable[..., Any], kwargs: dict[str, Any], partial: bool
+        self,
+        info: NodeInfo,
+        target: Callable[..., Any],
+        kwargs: dict[str, Any],
+        partial: bool,
+        lifetime: Lifetime,
     ) -> providers.Provider[Any]:
         if partial:
             call = functools.partial(_bind_partial, info, target)
@@ -336,7 +355,11 @@ class _ProviderTree(_Walker):
             call = functools.partial(_call_registered, info, target, target.provides)
         else:
             call = functools.partial(_invoke, info, target)
-        return providers.Callable(call, **kwargs)
+        if lifetime is Lifetime.FACTORY:
+            return providers.Callable(call, **kwargs)
+        if lifetime is Lifetime.SINGLETON:
+            return OnceSingleton(call, **kwargs)
+        return OnceResource(Managed(call), **kwargs)
 
     def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> providers.Provider[Any]:
         built: providers.Provider[Any] = providers.Dict(items)
@@ -363,8 +386,20 @@ class _Eager(_Walker):
     __slots__ = ()
 
     def make_node(
-        self, info: NodeInfo, target: Callable[..., Any], kwargs: dict[str, Any], partial: bool
+        self,
+        info: NodeInfo,
+        target: Callable[..., Any],
+        kwargs: dict[str, Any],
+        partial: bool,
+        lifetime: Lifetime,
     ) -> Any:
+        if lifetime is Lifetime.RESOURCE:
+            raise BuildError(
+                f"{PATH} is a resource (_lifetime_: resource), which its container closes, "
+                "and build() has none: declare it in an ApplicationContainer, or compile the "
+                "config with registry.provider() and close it with shutdown_resources()",
+                config_path=info[0],
+            )
         if partial:
             return _bind_partial(info, target, **kwargs)
         try:  # _invoke inlined: this runs once per node built
@@ -440,40 +475,3 @@ def flag_error(key: Keys, value: object, path: str) -> BuildError:
     return BuildError(
         f"{PATH} must be true or false, got {value!r}", config_path=join_path(path, key.value)
     )
-
-
-def node_at(tree: providers.Provider[Any], path: str) -> providers.Provider[Any]:
-    """Return the provider at a dotted config path in a compiled tree.
-
-    The returned provider can be overridden (``node_at(tree, "backbone.norm").override(...)``)
-    so that every later call of ``tree`` uses the replacement there.
-
-    Raises:
-        KeyError: No provider stands at that path.
-    """
-    node: providers.Provider[Any] = tree
-    for part in filter(None, path.split(".")):
-        children = _children(node)
-        child = children.get(part)
-        if child is None:
-            raise KeyError(f"no node at {path!r}: {part!r} is not among {sorted(children)}")
-        if not isinstance(child, providers.Provider):
-            raise KeyError(f"no provider at {path!r}: {part!r} is a plain value, {child!r}")
-        node = child
-    return node
-
-
-def _children(node: providers.Provider[Any]) -> dict[str, Any]:
-    """The arguments of a node by name (list items by their index as a string)."""
-    if (
-        isinstance(node, providers.Callable)
-        and isinstance(node.provides, type)
-        and len(node.args) == 1
-        and isinstance(node.args[0], providers.Dict | providers.List)
-    ):
-        node = node.args[0]  # tuple(...) or a dict subclass wrapped around a List or Dict
-    if isinstance(node, providers.List):
-        return {str(index): item for index, item in enumerate(node.args)}
-    if isinstance(node, providers.Dict | providers.Callable):
-        return {str(key): item for key, item in node.kwargs.items()}
-    return {}

@@ -147,6 +147,7 @@ def suggestion(matches: Iterable[str]) -> str:
 def describe_target(target: object) -> str:
     """Name a callable, or the callable a provider wraps, for an error message."""
     provides = getattr(target, "provides", target)
+    provides = getattr(provides, "__wrapped__", provides)  # a resource's set-up (``managed``)
     module = getattr(provides, "__module__", None)
     name = getattr(provides, "__qualname__", None) or repr(provides)
     return f"{module}.{name}" if module else name

@@ -9,6 +9,7 @@ from typing import Any
 from dependency_injector import providers
 
 from ._errors import describe_target
+from ._lifetimes import Lifetime, Managed, OnceResource, OnceSingleton
 
 
 class _NothingInjected:
@@ -72,8 +73,11 @@ class RegisteredCallable(_NothingInjected, providers.Callable[Any]):
     """The provider of a registered function (a ``Callable`` that takes no injections)."""
 
 
-def provider_for(target: Any) -> providers.Provider[Any]:
+def provider_for(target: Any, lifetime: Lifetime = Lifetime.FACTORY) -> providers.Provider[Any]:
     """Return the provider that stands for a registered callable.
+
+    A ``singleton`` is an :class:`OnceSingleton` and a ``resource`` an :class:`OnceResource`
+    (see :mod:`providers._lifetimes`); the rest of this text is about factories, the default.
 
     Classes get a :class:`RegisteredFactory`, every other callable (functions,
     ``functools.partial`` objects) a :class:`RegisteredCallable`: dependency-injector's
@@ -84,6 +88,10 @@ def provider_for(target: Any) -> providers.Provider[Any]:
     provider refuses arguments or a new target of its own (a ``TypeError``): change what a name
     builds by overriding its provider.
     """
+    if lifetime is Lifetime.SINGLETON:
+        return OnceSingleton(target)
+    if lifetime is Lifetime.RESOURCE:
+        return OnceResource(Managed(target))
     if isinstance(target, type):
         return RegisteredFactory(target)
     return RegisteredCallable(target)

@@ -1,0 +1,298 @@
+"""The dependency-injector side of a registry: a registry is a ``DynamicContainer``.
+
+Its registered names are its providers (``MODELS.ResNet``, ``MODELS.providers["any-name"]``),
+its child registries are sub-containers (``ROOT.model``), and it nests
+(``providers.Container(MODELS)``), overrides (``MODELS.override(FakeModels)``), wires
+(``Provide["models.ResNet"]``) and closes resources (``shutdown_resources()``) as any
+dependency-injector container does.
+
+Two things differ from a plain ``DynamicContainer``, on purpose:
+
+* A registry is shared, not copied. A declarative container that nests one
+  (``models = providers.Container(MODELS)``) gives every instance the same registry, because a
+  registry is the process's table of names; an override through one instance is seen by all,
+  until it is undone. Overrides are process-wide, as dependency-injector's are.
+* An override names only names the registry has. ``override(container)`` refuses a container
+  that provides a name the registry does not know (dependency-injector skips it in silence),
+  and undoing it restores exactly the providers it replaced, also when overrides were undone
+  out of order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Self
+
+from dependency_injector import containers, errors
+from dependency_injector import providers as di
+
+from ._errors import RegistryError, did_you_mean
+
+_NOT_GIVEN: Any = object()
+
+
+class Overriding:
+    """An override in force; undone by :meth:`undo` or on leaving its ``with`` block.
+
+    Returned by :meth:`RegistryContainer.override`. Undoing twice does nothing.
+    """
+
+    __slots__ = ("_undo",)
+
+    def __init__(self, undo: Callable[[], None]) -> None:
+        self._undo: Callable[[], None] | None = undo
+
+    def undo(self) -> None:
+        undo, self._undo = self._undo, None
+        if undo is not None:
+            undo()
+
+    def __enter__(self) -> Overriding:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.undo()
+
+
+Replaced = list[tuple[di.Provider[Any], di.Provider[Any]]]
+"""What an override did: (the registry's provider, the provider that now overrides it)."""
+
+
+class RegistryContainer(containers.DynamicContainer):
+    """The container half of :class:`container.Registry` (see the module docstring)."""
+
+    # Set by the registry's __init__; declared here for the methods below.
+    _providers: dict[str, di.Provider[Any]]
+    _children: dict[str, Any]
+    _lock: threading.RLock
+    _modules: dict[str, Any]
+    _name: str
+    _scope: str
+    _allow_import: bool
+
+    def _init_container(self) -> None:
+        """What ``DynamicContainer.__init__`` sets, but for ``parent`` and ``providers``:
+        a registry's ``parent`` is its parent registry, and ``providers`` is read-only."""
+        setattr_ = object.__setattr__
+        setattr_(self, "provider_type", di.Provider)
+        setattr_(self, "declarative_parent", None)
+        setattr_(self, "wiring_config", containers.WiringConfiguration())
+        setattr_(self, "wired_to_modules", [])
+        setattr_(self, "wired_to_packages", [])
+        setattr_(self, "__self__", di.Self(self))
+        setattr_(self, "_container_parent", None)
+        setattr_(self, "_overridings", [])
+
+    # -- providers as attributes --------------------------------------------------------
+
+    def __getattr__(self, name: str) -> Any:
+        """A registered name's provider, or a child registry by its scope."""
+        if name.startswith("__") or "_providers" not in self.__dict__:
+            raise AttributeError(name)
+        provider = self._providers.get(name)
+        if provider is not None:
+            return provider
+        child = self._children.get(name)
+        if child is not None:
+            return child
+        hint = did_you_mean(name, [*self._providers, *self._children])
+        raise AttributeError(
+            f"{self._describe()} has no registered name or child scope {name!r}{hint}"
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """``registry.Name = providers.Factory(Cls)`` registers ``Cls`` as ``Name``."""
+        if (
+            isinstance(value, di.Provider)
+            and not isinstance(value, di.Self)
+            and not name.startswith("_")
+        ):
+            self._register_declared(name, value, force=False)
+            return
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        with self._lock:
+            if name in self._providers:
+                self._unregister(name)
+                return
+        object.__delattr__(self, name)
+
+    def set_provider(self, name: str, provider: di.Provider[Any]) -> None:
+        self._register_declared(name, provider, force=False)
+
+    def set_providers(self, **providers: di.Provider[Any]) -> None:
+        for name, provider in providers.items():
+            self.set_provider(name, provider)
+
+    def __bool__(self) -> bool:  # a container is true, also while it holds no names
+        return True
+
+    # -- nesting ------------------------------------------------------------------------
+
+    def __call__(self) -> Self:
+        """Return the registry itself, so that ``providers.Container(MODELS)`` nests it."""
+        return self
+
+    def __deepcopy__(self, memo: dict[str, Any] | None = None) -> Self:
+        return self  # shared, never copied (see the module docstring)
+
+    def __copy__(self) -> Self:
+        return self
+
+    def assign_parent(self, parent: Any) -> None:
+        """Remember the ``providers.Container`` this registry is nested in (for names)."""
+        object.__setattr__(self, "_container_parent", parent)
+
+    @property
+    def parent_name(self) -> str | None:
+        parent = self.__dict__.get("_container_parent")
+        return parent.parent_name if parent is not None else None
+
+    def traverse(self, types: Any = None) -> Iterator[di.Provider[Any]]:  # type: ignore[override]
+        """This registry's providers and those of its child registries, and what they hold."""
+        yield from di.traverse(*self._providers.values(), types=types)
+        for child in list(self._children.values()):
+            yield from child.traverse(types=types)
+
+    # -- overriding ---------------------------------------------------------------------
+
+    @property
+    def overridden(self) -> tuple[Any, ...]:  # type: ignore[override]
+        """The containers overriding this registry, oldest first."""
+        return tuple(overriding for overriding, _ in self._overridings)
+
+    def override(  # type: ignore[override]
+        self, overriding: Any, replacement: Any = _NOT_GIVEN
+    ) -> Overriding:
+        """Override registered names; the override holds until undone.
+
+        ``override(container)`` replaces the provider of each name the container (a
+        dependency-injector container, its class, or another registry) provides, as
+        dependency-injector's ``Container.override`` does; ``override(name, replacement)``
+        replaces one name with a class, function, provider or ready object. Either way every
+        later build uses the replacement, nested builds and compiled trees included.
+
+        Returns:
+            An :class:`Overriding`: use it as a ``with`` block, or call its ``undo()``;
+            :meth:`reset_last_overriding` undoes the last container override.
+
+        Raises:
+            RegistryError: A name is not registered here (nothing is overridden then).
+            dependency_injector.errors.Error: A registry overriding itself.
+        """
+        if replacement is not _NOT_GIVEN or isinstance(overriding, str):
+            return self._override_names({overriding: replacement}, record=None)
+        if overriding is self:
+            raise errors.Error(f"Container {self} could not be overridden with itself")
+        offered = getattr(overriding, "providers", None)
+        if not isinstance(offered, Mapping):
+            raise TypeError(
+                "override() takes a container (its providers replace the registered names "
+                f"they share) or a name and a replacement, got {overriding!r}"
+            )
+        return self._override_names(dict(offered), record=overriding)
+
+    def _override_names(self, replacements: Mapping[str, Any], record: Any) -> Overriding:
+        from providers import replacement_provider
+
+        with self._lock:
+            found = {name: self._lookup(name) for name in replacements}
+            missing = sorted(name for name, hit in found.items() if hit is None)
+            if missing:
+                raise self._unknown_names(missing)
+            replaced: Replaced = []
+            for name, replacement in replacements.items():
+                provider = found[name][0]  # type: ignore[index]
+                new = replacement_provider(replacement)
+                provider.override(new)
+                replaced.append((provider, new))
+            entry = (record, replaced)
+            if record is not None:
+                self._overridings.append(entry)
+        return Overriding(lambda: self._undo(entry))
+
+    def _unknown_names(self, names: list[str]) -> RegistryError:
+        if len(names) == 1:
+            return self._unknown(names[0], "")
+        visible = {name for registry in _ancestors(self) for name in registry._providers}
+
+        def one(name: str) -> str:
+            hint = did_you_mean(name, visible).removeprefix("; ")
+            return f"{name!r} ({hint})" if hint else repr(name)
+
+        return RegistryError(
+            f"{', '.join(map(one, names))} are not registered in {self._describe()}; "
+            "nothing was overridden"
+        )
+
+    def _undo(self, entry: tuple[Any, Replaced]) -> None:
+        with self._lock:
+            self._overridings[:] = [kept for kept in self._overridings if kept is not entry]
+            for provider, new in reversed(entry[1]):
+                _remove_overriding(provider, new)
+
+    def reset_last_overriding(self) -> None:
+        """Undo the last container override (names overridden one by one are left)."""
+        with self._lock:
+            if not self._overridings:
+                raise errors.Error(f"Container {self._describe()} is not overridden")
+            entry = self._overridings[-1]
+        self._undo(entry)
+
+    def reset_override(self) -> None:
+        """Undo every override of this registry's providers, whoever made it."""
+        with self._lock:
+            self._overridings.clear()
+            for provider in self._providers.values():
+                provider.reset_override()
+
+    # Supplied by Registry.
+    def _lookup(self, key: str) -> tuple[di.Provider[Any], Callable[..., Any]] | None:
+        raise NotImplementedError
+
+    def _unknown(self, key: str, config_path: str) -> RegistryError:
+        visible = {name for registry in _ancestors(self) for name in registry._modules}
+        hint = did_you_mean(key.rsplit(".", 1)[-1], visible)
+        if not hint and "." in key and not self._allow_import:
+            hint = (
+                "; dotted import paths are not resolved unless the registry is created "
+                "with allow_import=True"
+            )
+        return RegistryError(
+            f"{key!r} is not registered in {self._describe()}{hint}",
+            config_path=config_path or None,
+        )
+
+    def _describe(self) -> str:
+        return f"registry {self._name!r} (scope {self._scope!r})"
+
+    def _register_declared(self, name: str, provider: di.Provider[Any], force: bool) -> None:
+        raise NotImplementedError
+
+    def _unregister(self, name: str) -> None:
+        raise NotImplementedError
+
+
+def _ancestors(registry: Any) -> Iterator[Any]:
+    while registry is not None:
+        yield registry
+        registry = registry.parent
+
+
+def _remove_overriding(provider: di.Provider[Any], overriding: di.Provider[Any]) -> None:
+    """Take ``overriding`` off ``provider``, leaving the providers' other overrides as they were."""
+    stack = list(provider.overridden)
+    if not stack:
+        return
+    if stack[-1] is overriding:
+        provider.reset_last_overriding()
+        return
+    for index in range(len(stack) - 1, -1, -1):
+        if stack[index] is overriding:
+            del stack[index]
+            provider.reset_override()
+            for remaining in stack:
+                provider.override(remaining)
+            return
