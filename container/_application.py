@@ -58,8 +58,12 @@ from ._validate import ValidationError
 
 if TYPE_CHECKING:
     from ._registry import Registry
+    from .config import Config
 
 _LIFETIME = str(Keys.LIFETIME)
+DIRECTIVES = frozenset({"custom_imports"})
+"""Top-level keys that are not components: ``Config.fromfile`` acts on them (it imports the
+``custom_imports`` modules, so that their classes register)."""
 
 
 class ApplicationContainer(containers.DynamicContainer):
@@ -73,7 +77,7 @@ class ApplicationContainer(containers.DynamicContainer):
 
     @classmethod
     def from_cfg(
-        cls, cfg: Mapping[str, Any], registry: Registry, *, check: bool = True
+        cls, cfg: Mapping[str, Any] | Config, registry: Registry, *, check: bool = True
     ) -> ApplicationContainer:
         """Make the container of ``cfg``'s components, resolving ``type`` names in ``registry``.
 
@@ -322,7 +326,7 @@ def _plain(cfg: Any) -> dict[str, Any]:
         cfg = to_dict()
     if not isinstance(cfg, Mapping):
         raise TypeError(f"an application config is a mapping of components, got {cfg!r}")
-    return copy_plain(dict(cfg))  # type: ignore[no-any-return]
+    return {key: copy_plain(value) for key, value in cfg.items() if key not in DIRECTIVES}
 
 
 def _as_read(plain: Any, marked: Any) -> Any:

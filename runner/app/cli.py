@@ -1,4 +1,4 @@
-"""The ``regwire`` command line: train, test, print-config, list.
+"""The ``regwire`` command line: train, test, print-config, check, graph, run, list.
 
 ::
 
@@ -7,6 +7,8 @@
     regwire test CONFIG --checkpoint CKPT [--work-dir DIR] [--cfg-options k=v ...]
     regwire print-config CONFIG [--cfg-options k=v ...]
     regwire check CONFIG [--cfg-options k=v ...]
+    regwire graph CONFIG [--out FILE] [--format {dot,mermaid}] [--registry MODULE:NAME]
+    regwire run CONFIG --registry MODULE:NAME [--call COMPONENT] [--cfg-options k=v ...]
     regwire list [REGISTRY]
 
 Like ``python -m``, the command puts the current directory first on ``sys.path``, so a config's
@@ -87,10 +89,40 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("--work-dir", help="where logs go")
     with_config("print-config", "print the config after inheritance and overrides")
     with_config("check", "check a config without running it: every problem at once")
+    _add_container_commands(with_config)
     listing = commands.add_parser("list", help="list the registries or one registry's names")
     listing.add_argument("registry", nargs="?", help="a registry name (model, hook, ...)")
     listing.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
+
+
+def _add_container_commands(with_config: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """``graph`` and ``run``: the commands about containers rather than runs."""
+    graph = with_config("graph", "draw the components of a config and how they connect")
+    graph.add_argument(
+        "--out",
+        help="the file to write: .dot/.gv (Graphviz), .mmd or .md (Mermaid), .svg/.png/.pdf "
+        "(drawn by Graphviz's dot, where it is installed); standard output when omitted",
+    )
+    graph.add_argument("--format", choices=["dot", "mermaid"], help="the text format to write")
+    graph.add_argument(
+        "--registry",
+        metavar="MODULE:NAME",
+        help="for an application config: the registry its types are in (for their lifetimes)",
+    )
+    run = with_config("run", "build an application container from a config and run a component")
+    run.add_argument(
+        "--registry",
+        required=True,
+        metavar="MODULE:NAME",
+        help="the registry the config's types are looked up in, e.g. myapp.components:SERVICES",
+    )
+    run.add_argument(
+        "--call",
+        default="main",
+        metavar="COMPONENT",
+        help="the component to build and call (default: main); its int result is the exit status",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,7 +275,21 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _graph(args: argparse.Namespace) -> int:
+    from ._app_commands import write_graph
+
+    return write_graph(_load(args), out=args.out, text_format=args.format, registry=args.registry)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ._app_commands import run_application
+
+    return run_application(_load(args), args.registry, args.call)
+
+
 _COMMANDS: dict[str, Any] = {
+    "graph": _graph,
+    "run": _run,
     "train": _train,
     "test": _test,
     "print-config": _print_config,

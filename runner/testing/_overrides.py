@@ -49,6 +49,12 @@ class Overrides:
         self._stack.enter_context(registry.override(name, replacement))
         return replacement
 
+    def container(self, registry: Registry, overriding: T) -> T:
+        """Override ``registry`` with a container (its providers replace the registered names
+        they share, :meth:`container.Registry.override`) until :meth:`close`; return it."""
+        self._stack.enter_context(registry.override(overriding))
+        return overriding
+
     def provider(self, provider: di.Provider[Any], replacement: T) -> T:
         """Override a dependency-injector ``provider`` with ``replacement`` (a provider, or a
         value returned as it is) until :meth:`close`; return ``replacement``.

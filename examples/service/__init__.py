@@ -1,0 +1,1 @@
+"""A small non-training application declared in YAML: see ``service.yaml``."""
