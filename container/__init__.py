@@ -6,33 +6,41 @@ A :class:`Registry` is a dependency-injector container of named providers;
 ``validate(cfg, registry)`` (or ``registry.validate(cfg)``) finds every problem a config would
 meet when built, without calling anything; ``check`` raises them as one ``ValidationError``.
 
-Depends on ``providers`` only; never imports torch or ``runner``. ``Config`` and
-``ConfigDict`` are imported on first use, so code that only uses registries does not pay for
-the YAML and file machinery (``import container`` stays within 1.2x of importing
-dependency-injector itself).
+Depends on ``providers`` only; never imports torch or ``runner``. ``Config``,
+``ConfigDict``, ``ApplicationContainer`` and the validator are imported on first use, so
+code that only uses registries does not pay for the YAML, file and signature machinery.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from providers import node_at
 
-from ._application import ApplicationContainer
 from ._container_face import Overriding
 from ._errors import BuildError, ConfigError, RegistryError, RegwireError, did_you_mean, nearest
 from ._registry import Registry
-from ._validate import ValidationError, check, locate, validate
 
 if TYPE_CHECKING:
+    from ._application import ApplicationContainer
+    from ._validate import ValidationError, check, locate, validate
     from .config import Config, ConfigDict
 
-_LAZY = frozenset({"Config", "ConfigDict"})
+_LAZY = {
+    "Config": ".config",
+    "ConfigDict": ".config",
+    "ApplicationContainer": "._application",
+    "ValidationError": "._validate",
+    "check": "._validate",
+    "locate": "._validate",
+    "validate": "._validate",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        from . import config
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
 
-        return getattr(config, name)
+        return getattr(importlib.import_module(module, __name__), name)
     raise AttributeError(f"module 'container' has no attribute {name!r}")
 
 

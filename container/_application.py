@@ -25,6 +25,7 @@ fails halfway leaves the ones already set up to be torn down the same way.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -36,12 +37,13 @@ from providers import (
     PATH,
     RESERVED_KEYS,
     Keys,
+    Managed,
     OnceResource,
     OnceSingleton,
+    ProviderTree,
     RegwireError,
-    join_path,
+    node_call,
 )
-from providers._compile import _ProviderTree
 
 from ._errors import ConfigError
 from ._references import (
@@ -54,7 +56,6 @@ from ._references import (
     is_node,
     mark,
 )
-from ._validate import ValidationError
 
 if TYPE_CHECKING:
     from ._registry import Registry
@@ -99,14 +100,15 @@ class ApplicationContainer(containers.DynamicContainer):
         source_of = getattr(cfg, "source_of", None)
         plain = _plain(cfg)
         try:
-            marked = {key: mark(value, key) for key, value in plain.items()}
+            found: dict[str, list[Ref]] = {key: [] for key in plain}
+            marked = {key: mark(value, key, found[key]) for key, value in plain.items()}
             plain = _as_read(plain, marked)
             _check_names(marked)
-            order, targets = build_order(marked)
+            order, targets, resolved = build_order(marked, found)
             if check:
                 _validate(marked, targets, registry, source_of)
             app = cls()
-            app._compile(plain, marked, order, registry)
+            app._compile(plain, marked, order, registry, resolved)
         except RegwireError as exc:
             if source_of is not None and exc.source is None and exc.config_path:
                 exc.source = source_of(exc.config_path)
@@ -125,9 +127,10 @@ class ApplicationContainer(containers.DynamicContainer):
         marked: Mapping[str, Any],
         order: Sequence[str],
         registry: Registry,
+        resolved: Mapping[int, Target],
     ) -> None:
         self.config = di.Configuration(default=plain)
-        tree = _AppTree(registry._resolve, self, marked)
+        tree = _AppTree(registry._resolve, self, marked, resolved)
         for key in order:
             setattr(self, key, tree.component(key, marked[key]))
 
@@ -184,26 +187,34 @@ class _Recorded(OnceResource):
         return result
 
 
-class _AppTree(_ProviderTree):
+class _AppTree(ProviderTree):
     """Compiles components: references become the providers they name, values read the
     container's ``config`` when built, and top-level nodes are singletons by default."""
 
-    __slots__ = ("_app", "_marked", "_values")
+    __slots__ = ("_app", "_lifetimes", "_marked", "_targets", "_values")
 
-    def __init__(self, resolve: Any, app: ApplicationContainer, marked: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        resolve: Any,
+        app: ApplicationContainer,
+        marked: Mapping[str, Any],
+        targets: Mapping[int, Target],
+    ) -> None:
         super().__init__(resolve)
         self._app = app
         self._marked = marked
+        self._targets = targets
         self._values: dict[tuple[str, ...], di.Provider[Any]] = {}
+        self._lifetimes: dict[tuple[str, str | None], str | None] = {}
 
     def component(self, key: str, value: Any) -> di.Provider[Any]:
         if is_node(value):
+            leaves = _leaves(value, (key,))
             if _LIFETIME not in value:
-                lifetime = self._registered_lifetime(value, key, None) or "singleton"
-                value = {**value, _LIFETIME: lifetime}
-            return self.node(_leaves(value, key), key, None)  # type: ignore[no-any-return]
+                leaves[_LIFETIME] = self._registered_lifetime(value, key, None) or "singleton"
+            return self.node(leaves, key, None)  # type: ignore[no-any-return]
         if holds_nodes(value):
-            return OnceSingleton(self.value(_leaves(value, key), key, None))
+            return di.ThreadSafeSingleton(self.value(_leaves(value, (key,)), key, None))
         return self._value_at((key,))
 
     def node(
@@ -225,41 +236,65 @@ class _AppTree(_ProviderTree):
         type_ = cfg.get("type")
         if not isinstance(type_, str):
             return None
-        provider = self._resolve(type_, cfg.get("_scope_", scope), path)
-        if isinstance(provider, OnceResource):
-            return "resource"
-        if isinstance(provider, OnceSingleton):
-            return "singleton"
-        return None
+        scope = cfg.get("_scope_", scope)
+        known = self._lifetimes.get((type_, scope), _UNKNOWN)
+        if known is not _UNKNOWN:
+            return known  # type: ignore[no-any-return]
+        provider = self._resolve(type_, scope, path)
+        lifetime = (
+            "resource"
+            if isinstance(provider, OnceResource)
+            else "singleton"
+            if isinstance(provider, OnceSingleton)
+            else None
+        )
+        self._lifetimes[type_, scope] = lifetime
+        return lifetime
 
     def make_node(
         self, info: Any, target: Any, kwargs: dict[str, Any], partial: bool, lifetime: Any
     ) -> Any:
-        if isinstance(target, OnceResource):  # the app holds its own: call what it wraps
+        if target.__class__ is OnceResource:  # the app holds its own: call what it wraps
             target = getattr(target.provides, "__wrapped__", target.provides)
-        elif isinstance(target, OnceSingleton):
+        elif target.__class__ is OnceSingleton:
             target = target.provides
-        made = super().make_node(info, target, kwargs, partial, lifetime)
-        if isinstance(made, OnceResource):
-            made = _Recorded(self._app, made.provides, **made.kwargs)
-        return made
+        call = node_call(info, target, partial)
+        leaves = {key: value.path for key, value in kwargs.items() if value.__class__ is _Leaf}
+        if leaves:  # read together from the config when the node is built: one provider
+            kwargs = {key: value for key, value in kwargs.items() if key not in leaves}
+            call = functools.partial(_with_leaves, leaves, call, self._app.config)
+        if lifetime == "factory":
+            return di.Callable(call, **kwargs)
+        if lifetime == "singleton":
+            return di.ThreadSafeSingleton(call, **kwargs)
+        return _Recorded(self._app, Managed(call), **kwargs)
+
+    def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> di.Provider[Any]:
+        return super().make_dict({key: self._provided(item) for key, item in items.items()}, kind)
+
+    def make_list(self, items: list[Any], kind: Any) -> di.Provider[Any]:
+        return super().make_list([self._provided(item) for item in items], kind)
+
+    def _provided(self, item: Any) -> Any:
+        return self._value_at(item.path) if item.__class__ is _Leaf else item
 
     def value(self, value: Any, path: str, scope: str | None) -> Any:
-        if isinstance(value, Ref):
+        kind = value.__class__
+        if kind is _Leaf:  # a node's argument; make_dict/make_list turn others into providers
+            return value
+        if kind is Ref:
             return self._reference(value)
-        if isinstance(value, Template):
+        if kind is Template:
             parts = [
                 self._reference(part) if isinstance(part, Ref) else part for part in value.parts
             ]
             return di.Callable(_join, *parts)
-        if isinstance(value, _Leaf):
-            return self._value_at(value.path)
         return super().value(value, path, scope)
 
     def _reference(self, ref: Ref) -> di.Provider[Any]:
         from ._references import follow
 
-        kind, target = follow(self._marked, ref)
+        kind, target = self._targets.get(id(ref)) or follow(self._marked, ref)
         if kind == "component":
             component: di.Provider[Any] = getattr(self._app, target[0])  # compiled before
             return component
@@ -276,6 +311,7 @@ class _AppTree(_ProviderTree):
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None), bytes, complex})
+_UNKNOWN: Any = object()
 
 
 class _Leaf:
@@ -287,24 +323,56 @@ class _Leaf:
         self.path = path
 
 
-def _leaves(value: Any, path: str) -> Any:
-    """``value`` with its plain values replaced by :class:`_Leaf` (not inside a node with
+def _leaves(value: Any, path: tuple[str, ...]) -> Any:
+    """``value`` with each part that holds no node and no reference replaced by a
+    :class:`_Leaf`: read from the config, whole, when built (not inside a node with
     ``_recursive_: false``, and not a node's reserved keys)."""
-    if value.__class__ in _SCALARS:
-        return _Leaf(tuple(path.split(".")))
+    made, built = _leaves_of(value, path)
+    return made if built else _Leaf(path)
+
+
+def _leaves_of(value: Any, path: tuple[str, ...]) -> tuple[Any, bool]:
+    """(:func:`_leaves` of ``value``, whether it holds a node or a reference)."""
+    kind = value.__class__
+    if kind in _SCALARS:
+        return value, False
+    if kind is Ref or kind is Template:
+        return value, True
     if isinstance(value, Mapping):
-        if is_node(value) and value.get("_recursive_") is False:
-            return value
-        return {
-            key: item
-            if is_node(value) and key in RESERVED_KEYS
-            else _leaves(item, join_path(path, key))
+        node = is_node(value)
+        if node and value.get("_recursive_") is False:
+            return value, True
+        parts = {
+            key: (item, False) if node and key in RESERVED_KEYS else _leaves_of(item, (*path, key))
             for key, item in value.items()
         }
+        if not node and not any(built for _, built in parts.values()):
+            return value, False
+        return {
+            key: item if built or (node and key in RESERVED_KEYS) else _Leaf((*path, key))
+            for key, (item, built) in parts.items()
+        }, True
     if isinstance(value, list | tuple):
-        items = [_leaves(item, join_path(path, index)) for index, item in enumerate(value)]
-        return items if isinstance(value, list) else tuple(items)
-    return value
+        items = [_leaves_of(item, (*path, str(index))) for index, item in enumerate(value)]
+        if not any(built for _, built in items):
+            return value, False
+        made = [
+            item if built else _Leaf((*path, str(index)))
+            for index, (item, built) in enumerate(items)
+        ]
+        return (made if isinstance(value, list) else tuple(made)), True
+    return value, False
+
+
+def _with_leaves(
+    leaves: Mapping[str, tuple[str, ...]], call: Any, config: di.Provider[Any], /, **kwargs: Any
+) -> Any:
+    """Call a node with its plain values read from the container's config now (so that an
+    override of ``app.config`` reaches it)."""
+    values = config()
+    for key, path in leaves.items():
+        kwargs[key] = _dig(values, path)
+    return call(**kwargs)
 
 
 def _dig(config: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -319,20 +387,23 @@ def _join(*parts: Any) -> str:
 
 
 def _plain(cfg: Any) -> dict[str, Any]:
-    from providers import copy_plain
 
     to_dict = getattr(cfg, "to_dict", None)  # a Config
     if callable(to_dict):
         cfg = to_dict()
     if not isinstance(cfg, Mapping):
         raise TypeError(f"an application config is a mapping of components, got {cfg!r}")
-    return {key: copy_plain(value) for key, value in cfg.items() if key not in DIRECTIVES}
+    return {key: value for key, value in cfg.items() if key not in DIRECTIVES}  # copied below
 
 
 def _as_read(plain: Any, marked: Any) -> Any:
-    """``plain`` with each escaped ``\\${`` read as ``${``: what ``app.config`` holds."""
-    if isinstance(marked, str) and isinstance(plain, str):
-        return marked
+    """A copy of ``plain`` with each escaped ``\\${`` read as ``${``: what ``app.config``
+    holds (a reference stays as written there)."""
+    kind = plain.__class__
+    if kind is str:
+        return marked if marked.__class__ is str else plain
+    if kind in _SCALARS:
+        return plain
     if isinstance(plain, Mapping) and isinstance(marked, Mapping):
         return {key: _as_read(value, marked.get(key)) for key, value in plain.items()}
     if isinstance(plain, list | tuple) and isinstance(marked, list | tuple):
@@ -375,6 +446,8 @@ def _validate(
         if isinstance(value, list | tuple):
             return type(value)(stand_in(item) for item in value)
         return value
+
+    from ._validate import ValidationError
 
     problems = []
     for key, value in marked.items():

@@ -18,12 +18,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from providers import PATH, RESERVED_KEYS, join_path
+from providers import PATH, RESERVED_KEYS
 
 from ._errors import ConfigError, did_you_mean
 
 _REFERENCE = re.compile(r"(\\?)\$\{([^${}]*)\}")
 _TYPE, _RECURSIVE = "type", "_recursive_"
+_ATOMS = frozenset({str, int, float, bool, type(None), bytes, complex})
 
 
 class Ref:
@@ -53,6 +54,10 @@ def parse(text: str, where: str) -> str | Ref | Template:
     """Read the references in one string; a string without any comes back as it is."""
     if "${" not in text:
         return text
+    if text[:2] == "${" and text.count("{") == 1 and text.find("}") == len(text) - 1:
+        inside = text[2:-1].strip()  # the common case, a whole-string reference
+        if inside and "$" not in inside and all(inside.split(".")):
+            return Ref(tuple(inside.split(".")), where)
     parts: list[str | Ref] = []
     position = 0
     for match in _REFERENCE.finditer(text):
@@ -77,29 +82,37 @@ def parse(text: str, where: str) -> str | Ref | Template:
 
 
 def is_node(value: object) -> bool:
+    if value.__class__ is dict:  # the common case, without the abstract-class check
+        return _TYPE in value
     return isinstance(value, Mapping) and _TYPE in value
 
 
-def mark(value: Any, where: str) -> Any:
-    """A copy of ``value`` with its reference strings read (:class:`Ref`, :class:`Template`).
+def mark(value: Any, where: str, found: list[Ref] | None = None) -> Any:
+    """A copy of ``value`` with its reference strings read (:class:`Ref`, :class:`Template`);
+    each :class:`Ref` is also appended to ``found``, those in templates included.
 
     Inside a node with ``_recursive_: false`` nothing is read: its values are passed as
     written.
     """
-    if isinstance(value, str):
-        return parse(value, where)
+    kind = value.__class__
+    if kind is str:
+        marked = parse(value, where)
+        if found is not None and marked.__class__ is not str:
+            found.extend(references(marked))
+        return marked
+    if kind in _ATOMS:
+        return value
     if isinstance(value, Mapping):
-        if is_node(value) and value.get(_RECURSIVE) is False:
+        node = is_node(value)
+        if node and value.get(_RECURSIVE) is False:
             return dict(value)
         return {
-            key: item
-            if key in RESERVED_KEYS and is_node(value)
-            else mark(item, join_path(where, key))
+            key: item if node and key in RESERVED_KEYS else mark(item, f"{where}.{key}", found)
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        marked = [mark(item, join_path(where, index)) for index, item in enumerate(value)]
-        return marked if isinstance(value, list) else tuple(marked)
+        items = [mark(item, f"{where}.{index}", found) for index, item in enumerate(value)]
+        return items if isinstance(value, list) else tuple(items)
     return value
 
 
@@ -138,7 +151,10 @@ def at_path(marked: Mapping[str, Any], path: Sequence[str]) -> Any:
 
 def holds_nodes(value: Any) -> bool:
     """Whether a marked value has a node or a reference in it (then it is built)."""
-    if is_node(value) or isinstance(value, Ref | Template):
+    kind = value.__class__
+    if kind in _ATOMS:
+        return False
+    if kind is Ref or kind is Template or is_node(value):
         return True
     if isinstance(value, Mapping):
         return any(holds_nodes(item) for item in value.values())
@@ -214,23 +230,26 @@ def _into_node(ref: Ref, at: str) -> Target:
     )
 
 
-def build_order(marked: Mapping[str, Any]) -> tuple[list[str], dict[str, list[Target]]]:
+def build_order(
+    marked: Mapping[str, Any], refs: Mapping[str, list[Ref]] | None = None
+) -> tuple[list[str], dict[str, list[Target]], dict[int, Target]]:
     """The top-level keys in an order where every component comes after those it refers to,
-    and each key's references resolved.
+    each key's references resolved, and each :class:`Ref` object's target by its ``id``.
 
     Raises:
         ConfigError: A reference is wrong (see :func:`follow`) or components refer to each
             other in a cycle (the message names the cycle).
     """
     targets: dict[str, list[Target]] = {}
+    resolved: dict[int, Target] = {}
     first_ref: dict[tuple[str, str], str] = {}
     for key, value in marked.items():
         found: list[Target] = []
-        pending = list(references(value))
+        pending = list(refs[key]) if refs is not None else list(references(value))
         seen: set[tuple[str, ...]] = set()
         while pending:  # a value reference brings the references inside that value
             ref = pending.pop()
-            target = follow(marked, ref)
+            target = resolved[id(ref)] = follow(marked, ref)
             found.append(target)
             if target[0] == "component":
                 first_ref.setdefault((key, target[1][0]), ref.where)
@@ -259,4 +278,4 @@ def build_order(marked: Mapping[str, Any]) -> tuple[list[str], dict[str, list[Ta
 
     for key in marked:
         visit(key, [])
-    return order, targets
+    return order, targets, resolved

@@ -13,7 +13,7 @@ import inspect
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from dependency_injector import providers as di
 
@@ -31,7 +31,9 @@ from ._container_face import RegistryContainer
 from ._declared import declare, declared_entry, with_options
 from ._errors import RegistryError
 from ._scope import ancestors, find_scope, infer_scope
-from ._validate import SourceOf, validate_with
+
+if TYPE_CHECKING:
+    from ._validate import SourceOf
 
 F = TypeVar("F", bound=Callable[..., Any])
 _NOT_GIVEN: Any = object()
@@ -400,6 +402,8 @@ class Registry(RegistryContainer):
             The problems, each with its ``config_path``; empty when there are none. Config
             mistakes are returned, never raised.
         """
+        from ._validate import validate_with  # on first use: ``import container`` stays light
+
         return validate_with(
             self._resolve,
             cfg,

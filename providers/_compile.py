@@ -32,7 +32,7 @@ from ._errors import (
     did_you_mean,
     join_path,
 )
-from ._lifetimes import Lifetime, Managed, OnceResource, OnceSingleton, lifetime_of
+from ._lifetimes import Lifetime, Managed, OnceResource, lifetime_of
 from ._nodes import RegisteredCallable, RegisteredFactory
 
 
@@ -170,6 +170,17 @@ def _unexpected_argument(
     return None
 
 
+def node_call(info: NodeInfo, target: Callable[..., Any], partial: bool) -> Callable[..., Any]:
+    """What a compiled node calls with its arguments: ``target`` (its errors become a
+    :class:`BuildError` naming the node; a registered provider's callable directly while
+    nobody overrides it), or for a ``_partial_`` node a function that binds them."""
+    if partial:
+        return functools.partial(_bind_partial, info, target)
+    if isinstance(target, _REGISTERED_KINDS) and target.provides:
+        return functools.partial(_call_registered, info, target, target.provides)
+    return functools.partial(_invoke, info, target)
+
+
 def _bind_partial(info: NodeInfo, target: Callable[..., Any], /, **kwargs: Any) -> Any:
     """Return a callable that builds the node when given the remaining arguments."""
     return functools.partial(_invoke, info, target, **kwargs)
@@ -200,7 +211,7 @@ class ConfigCompiler:
 
     def __init__(self, resolve: Resolver) -> None:
         self._eager = _Eager(resolve)
-        self._tree = _ProviderTree(resolve)
+        self._tree = ProviderTree(resolve)
 
     def compile(
         self,
@@ -336,7 +347,7 @@ class _Walker:
         raise NotImplementedError
 
 
-class _ProviderTree(_Walker):
+class ProviderTree(_Walker):
     """Turns each part of a config into a provider."""
 
     __slots__ = ()
@@ -349,16 +360,11 @@ class _ProviderTree(_Walker):
         partial: bool,
         lifetime: Lifetime,
     ) -> providers.Provider[Any]:
-        if partial:
-            call = functools.partial(_bind_partial, info, target)
-        elif isinstance(target, _REGISTERED_KINDS) and target.provides:
-            call = functools.partial(_call_registered, info, target, target.provides)
-        else:
-            call = functools.partial(_invoke, info, target)
+        call = node_call(info, target, partial)
         if lifetime is Lifetime.FACTORY:
             return providers.Callable(call, **kwargs)
-        if lifetime is Lifetime.SINGLETON:
-            return OnceSingleton(call, **kwargs)
+        if lifetime is Lifetime.SINGLETON:  # called without arguments: nothing to check
+            return providers.ThreadSafeSingleton(call, **kwargs)
         return OnceResource(Managed(call), **kwargs)
 
     def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> providers.Provider[Any]:
