@@ -172,6 +172,18 @@ def check_optim_wrapper(value: Any, path: str) -> Problems:
 
 
 def check_param_scheduler(value: Any, path: str) -> Problems:
+    """A scheduler config, a list of them, or a mapping of optimizer names to lists (several
+    optimizers); each entry's window, conversion and arguments."""
+    from ..optim import per_optimizer
+
+    if per_optimizer(value):
+        return [p for name, item in value.items() for p in _scheduler_list(item, f"{path}.{name}")]
+    return _scheduler_list(value, path)
+
+
+def _scheduler_list(value: Any, path: str) -> Problems:
+    from ..optim import scheduler_entry_problems
+
     entries = [(value, path)] if isinstance(value, Mapping) else None
     if entries is None and isinstance(value, list | tuple):
         entries = [(item, f"{path}.{index}") for index, item in enumerate(value)]
@@ -179,8 +191,10 @@ def check_param_scheduler(value: Any, path: str) -> Problems:
         return _mapping(value, path, "a scheduler config or a list of them")
     problems: Problems = []
     for item, where in entries:
-        if isinstance(item, Mapping) and "convert_to_iter_based" in item:
-            problems += _convert_problems(item, where)
+        if isinstance(item, Mapping):
+            if "convert_to_iter_based" in item:
+                problems += _convert_problems(item, where)
+            problems += scheduler_entry_problems(item, where)
             item = {key: entry for key, entry in item.items() if key != "convert_to_iter_based"}
         problems += node_problems(PARAM_SCHEDULERS, item, where, {"optimizer": GIVEN})
     return problems
@@ -389,6 +403,10 @@ def check_config(cfg: Mapping[str, Any] | Config) -> tuple[Problems, Problems]:
         if imported:
             return imported, []
     errors, warnings = check_sections(values)
+    if isinstance(values.get("optim_wrapper"), Mapping):
+        from ..optim import param_name_problems
+
+        errors += param_name_problems(values)
     for problem in (*errors, *warnings):
         locate(problem, cfg)
     return errors, warnings
@@ -410,9 +428,17 @@ def summary(cfg: Mapping[str, Any] | Config) -> str:
     if isinstance(optim, Mapping):
         parts.append(f"optimizer {_type_name(optim.get('optimizer'))}")
     schedulers = cfg.get("param_scheduler")
-    count = len(schedulers) if isinstance(schedulers, list | tuple) else int(bool(schedulers))
+    count = _scheduler_count(schedulers)
     parts.append(f"{count} scheduler{'s' * (count != 1)}")
     return "; ".join(parts)
+
+
+def _scheduler_count(schedulers: Any) -> int:
+    from ..optim import per_optimizer
+
+    if per_optimizer(schedulers):
+        return sum(_scheduler_count(item) for item in schedulers.values())
+    return len(schedulers) if isinstance(schedulers, list | tuple) else int(bool(schedulers))
 
 
 def _type_name(node: Any) -> str:

@@ -141,6 +141,7 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
             epoch_length,
             __self__.provided.train_dataloader,  # the provider: called lazily
         ),
+        train_loop=__self__.provided.train_loop.call(),  # the default `end`: its length
     )
     val_evaluator = providers.Singleton(build_evaluator, config.val_evaluator, "val_evaluator")
     test_evaluator = providers.Singleton(build_evaluator, config.test_evaluator, "test_evaluator")
