@@ -437,11 +437,14 @@ def _validate(
     from ._typematch import NodeResult
 
     def stand_in(value: Any) -> Any:
-        if isinstance(value, Ref):
+        kind = value.__class__
+        if kind in _SCALARS:
+            return value
+        if kind is Ref:
             return NodeResult(repr(value), None, None)
-        if isinstance(value, Template):
+        if kind is Template:
             return "".join(part if isinstance(part, str) else "x" for part in value.parts)
-        if isinstance(value, Mapping):
+        if kind is dict or isinstance(value, Mapping):
             return {key: stand_in(item) for key, item in value.items()}
         if isinstance(value, list | tuple):
             return type(value)(stand_in(item) for item in value)
