@@ -129,6 +129,13 @@ class RegistryContainer(containers.DynamicContainer):
     def __bool__(self) -> bool:  # a container is true, also while it holds no names
         return True
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Leaving ``with registry:`` closes the resources it set up (``shutdown_resources``)."""
+        self.shutdown_resources()
+
     # -- nesting ------------------------------------------------------------------------
 
     def __call__(self) -> Self:

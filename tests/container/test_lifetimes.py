@@ -84,6 +84,13 @@ def test_a_resource_name_is_set_up_once_and_torn_down(services: Registry) -> Non
     assert EVENTS[-2:] == ["set up s://", "tear down s://"]
 
 
+def test_leaving_a_with_block_closes_the_registry_resources(services: Registry) -> None:
+    with services as registry:
+        connection = registry.build({"type": "Connection", "url": "db://w"})
+        assert not connection.closed
+    assert connection.closed
+
+
 def test_a_resource_that_cannot_be_closed_is_refused() -> None:
     registry = Registry("r", scope="lifetimes-refuse")
     registry.register_module(module=Plain, lifetime="resource")

@@ -165,6 +165,20 @@ def test_overrides_outside_pytest_are_undone_last_first() -> None:
     assert factory() == {"value": 1}
 
 
+def test_a_container_override_is_undone_with_the_others() -> None:
+    from dependency_injector import containers
+
+    things = Registry("thing", scope="test_testing_container")
+    things.register_module(module=dict, name="Real")
+    fakes = containers.DynamicContainer()
+    fakes.Real = providers.Object("fake")
+    with Overrides() as override:
+        assert override.container(things, fakes) is fakes
+        assert things.build({"type": "Real"}) == "fake"
+    assert things.build({"type": "Real"}) == {}
+    assert things.overridden == ()
+
+
 # -- a training container for one test ------------------------------------------------------
 
 
