@@ -25,12 +25,14 @@ fails halfway leaves the ones already set up to be torn down the same way.
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from dependency_injector import containers
+from dependency_injector import errors as di_errors
 from dependency_injector import providers as di
 
 from providers import (
@@ -39,8 +41,10 @@ from providers import (
     Keys,
     Managed,
     OnceResource,
-    OnceSingleton,
+    Overridden,
     ProviderTree,
+    RegisteredResource,
+    RegisteredSingleton,
     RegwireError,
     node_call,
 )
@@ -52,6 +56,7 @@ from ._references import (
     Template,
     at_path,
     build_order,
+    has_node,
     holds_nodes,
     is_node,
     mark,
@@ -138,7 +143,8 @@ class ApplicationContainer(containers.DynamicContainer):
 
     def _record(self, resource: di.Resource[Any]) -> None:
         with self._set_up_lock:
-            self._set_up.append(resource)
+            if not any(done is resource for done in self._set_up):
+                self._set_up.append(resource)
 
     def init_resources(self, resource_type: Any = di.BaseResource) -> None:
         """Set up every resource now, in the order the config declares them."""
@@ -165,6 +171,11 @@ class ApplicationContainer(containers.DynamicContainer):
                 first.add_note(f"tearing down another resource also failed: {other!r}")
             raise first
 
+    def __call__(self) -> ApplicationContainer:
+        """The container itself, so that ``providers.Container(app)`` nests it (as for a
+        registry)."""
+        return self
+
     def __enter__(self) -> ApplicationContainer:
         return self
 
@@ -175,16 +186,31 @@ class ApplicationContainer(containers.DynamicContainer):
 class _Recorded(OnceResource):
     """A resource that tells its container when it has been set up."""
 
-    def __init__(self, app: ApplicationContainer, provides: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, app: ApplicationContainer | None = None, provides: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(provides, **kwargs)
         self._app = app
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        was = self.initialized
-        result = super().__call__(*args, **kwargs)
-        if not was and self.initialized:
-            self._app._record(self)
+        with self._once_lock:
+            was = self.initialized
+            result = super().__call__(*args, **kwargs)
+            if not was and self.initialized and self._app is not None:
+                self._app._record(self)
         return result
+
+    def __deepcopy__(self, memo: Any) -> _Recorded:
+        """A copy for a copied container (``App()`` of a class that holds one)."""
+        copied = memo.get(id(self))
+        if copied is None:
+            if self.initialized:
+                raise di_errors.Error(f"cannot copy {self!r}: it is set up (shut it down first)")
+            app = memo.get(id(self._app), self._app)
+            copied = memo[id(self)] = _Recorded(
+                app, self.provides, **{k: copy.deepcopy(v, memo) for k, v in self.kwargs.items()}
+            )
+        return copied  # type: ignore[no-any-return]
 
 
 class _AppTree(ProviderTree):
@@ -213,8 +239,10 @@ class _AppTree(ProviderTree):
             if _LIFETIME not in value:
                 leaves[_LIFETIME] = self._registered_lifetime(value, key, None) or "singleton"
             return self.node(leaves, key, None)  # type: ignore[no-any-return]
-        if holds_nodes(value):
+        if has_node(value):  # shares what its nodes build
             return di.ThreadSafeSingleton(self.value(_leaves(value, (key,)), key, None))
+        if holds_nodes(value):  # values and references only: computed afresh, never stale
+            return self.value(_leaves(value, (key,)), key, None)  # type: ignore[no-any-return]
         return self._value_at((key,))
 
     def node(
@@ -224,7 +252,8 @@ class _AppTree(ProviderTree):
         scope: str | None,
         default_args: Mapping[str, Any] | None = None,
     ) -> Any:
-        if _LIFETIME not in cfg:  # a name registered as a singleton or resource: per container
+        if _LIFETIME not in cfg and cfg.get("_partial_") is not True:
+            # a name registered as a singleton or resource is one per container
             lifetime = self._registered_lifetime(cfg, path, scope)
             if lifetime is not None:
                 cfg = {**cfg, _LIFETIME: lifetime}
@@ -243,9 +272,9 @@ class _AppTree(ProviderTree):
         provider = self._resolve(type_, scope, path)
         lifetime = (
             "resource"
-            if isinstance(provider, OnceResource)
+            if isinstance(provider, RegisteredResource)
             else "singleton"
-            if isinstance(provider, OnceSingleton)
+            if isinstance(provider, RegisteredSingleton)
             else None
         )
         self._lifetimes[type_, scope] = lifetime
@@ -254,10 +283,12 @@ class _AppTree(ProviderTree):
     def make_node(
         self, info: Any, target: Any, kwargs: dict[str, Any], partial: bool, lifetime: Any
     ) -> Any:
-        if target.__class__ is OnceResource:  # the app holds its own: call what it wraps
-            target = getattr(target.provides, "__wrapped__", target.provides)
-        elif target.__class__ is OnceSingleton:
-            target = target.provides
+        kind = target.__class__
+        if kind is RegisteredResource or kind is RegisteredSingleton:
+            # the app holds its own object, but a test's override of the name still wins
+            raw = getattr(target.provides, "__wrapped__", target.provides)
+            wrap = kind is RegisteredResource
+            target = functools.partial(_unless_overridden, target, raw, wrap)
         call = node_call(info, target, partial)
         leaves = {key: value.path for key, value in kwargs.items() if value.__class__ is _Leaf}
         if leaves:  # read together from the config when the node is built: one provider
@@ -267,7 +298,7 @@ class _AppTree(ProviderTree):
             return di.Callable(call, **kwargs)
         if lifetime == "singleton":
             return di.ThreadSafeSingleton(call, **kwargs)
-        return _Recorded(self._app, Managed(call), **kwargs)
+        return _Recorded(self._app, Managed(call, info), **kwargs)
 
     def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> di.Provider[Any]:
         return super().make_dict({key: self._provided(item) for key, item in items.items()}, kind)
@@ -364,6 +395,15 @@ def _leaves_of(value: Any, path: tuple[str, ...]) -> tuple[Any, bool]:
     return value, False
 
 
+def _unless_overridden(registered: Any, raw: Any, wrap: bool, /, **kwargs: Any) -> Any:
+    """Call ``raw``, unless a test overrides the registered name: then its replacement
+    (marked :class:`Overridden` for a resource, so that the app does not close it)."""
+    if registered.last_overriding is None:
+        return raw(**kwargs)
+    value = registered(**kwargs)
+    return Overridden(value) if wrap else value
+
+
 def _with_leaves(
     leaves: Mapping[str, tuple[str, ...]], call: Any, config: di.Provider[Any], /, **kwargs: Any
 ) -> Any:
@@ -413,17 +453,24 @@ def _as_read(plain: Any, marked: Any) -> Any:
 
 
 def _check_names(marked: Mapping[str, Any]) -> None:
+    taken = _taken_names()
     for key in marked:
         if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
             raise ConfigError(
                 f"{PATH} is not a component name: names are identifiers that do not start with '_'",
                 config_path=str(key),
             )
-        if hasattr(ApplicationContainer, key) or key in {"config", "graph_edges"}:
+        if key in taken:
             raise ConfigError(
                 f"{PATH} is a name the container itself uses; name the component otherwise",
                 config_path=key,
             )
+
+
+@functools.cache
+def _taken_names() -> frozenset[str]:
+    """The attributes of a container, its class's and those its ``__init__`` sets."""
+    return frozenset(dir(ApplicationContainer)) | frozenset(vars(ApplicationContainer()))
 
 
 def _validate(

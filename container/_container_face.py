@@ -20,6 +20,7 @@ Two things differ from a plain ``DynamicContainer``, on purpose:
 
 from __future__ import annotations
 
+import collections
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Self
@@ -59,6 +60,18 @@ Replaced = list[tuple[di.Provider[Any], di.Provider[Any]]]
 """What an override did: (the registry's provider, the provider that now overrides it)."""
 
 
+class _Entry:
+    """One override made through a registry: the container it came from (None for a name),
+    the providers it replaced, and the overrides it made of child registries."""
+
+    __slots__ = ("children", "record", "replaced")
+
+    def __init__(self, record: Any, replaced: Replaced, children: list[Overriding]) -> None:
+        self.record = record
+        self.replaced = replaced
+        self.children = children
+
+
 class RegistryContainer(containers.DynamicContainer):
     """The container half of :class:`container.Registry` (see the module docstring)."""
 
@@ -66,6 +79,9 @@ class RegistryContainer(containers.DynamicContainer):
     _providers: dict[str, di.Provider[Any]]
     _children: dict[str, Any]
     _lock: threading.RLock
+    _overridings: list[_Entry]
+    _made: list[_Entry]
+    _retired: collections.deque[di.Provider[Any]]
     _modules: dict[str, Any]
     _name: str
     _scope: str
@@ -82,7 +98,9 @@ class RegistryContainer(containers.DynamicContainer):
         setattr_(self, "wired_to_packages", [])
         setattr_(self, "__self__", di.Self(self))
         setattr_(self, "_container_parent", None)
-        setattr_(self, "_overridings", [])
+        setattr_(self, "_overridings", [])  # container overrides, for reset_last_overriding
+        setattr_(self, "_made", [])  # every override made through this registry
+        setattr_(self, "_retired", collections.deque(maxlen=1024))
 
     # -- providers as attributes --------------------------------------------------------
 
@@ -108,7 +126,7 @@ class RegistryContainer(containers.DynamicContainer):
             and not isinstance(value, di.Self)
             and not name.startswith("_")
         ):
-            self._register_declared(name, value, force=False)
+            self._register_declared(name, value, force=True)  # an assignment replaces
             return
         object.__setattr__(self, name, value)
 
@@ -120,7 +138,7 @@ class RegistryContainer(containers.DynamicContainer):
         object.__delattr__(self, name)
 
     def set_provider(self, name: str, provider: di.Provider[Any]) -> None:
-        self._register_declared(name, provider, force=False)
+        self._register_declared(name, provider, force=True)
 
     def set_providers(self, **providers: di.Provider[Any]) -> None:
         for name, provider in providers.items():
@@ -157,6 +175,16 @@ class RegistryContainer(containers.DynamicContainer):
         parent = self.__dict__.get("_container_parent")
         return parent.parent_name if parent is not None else None
 
+    def _nested(self) -> dict[str, di.Container[Any]]:
+        """A ``providers.Container`` for each child registry, made once, by scope."""
+        nested: dict[str, di.Container[Any]] = self.__dict__.setdefault("_nested_providers", {})
+        for scope, child in list(self._children.items()):
+            if scope not in nested:
+                provider = di.Container(child)
+                provider.assign_parent(self)
+                nested[scope] = provider
+        return dict(nested)
+
     def traverse(self, types: Any = None) -> Iterator[di.Provider[Any]]:  # type: ignore[override]
         """This registry's providers and those of its child registries, and what they hold."""
         yield from di.traverse(*self._providers.values(), types=types)
@@ -168,7 +196,7 @@ class RegistryContainer(containers.DynamicContainer):
     @property
     def overridden(self) -> tuple[Any, ...]:  # type: ignore[override]
         """The containers overriding this registry, oldest first."""
-        return tuple(overriding for overriding, _ in self._overridings)
+        return tuple(entry.record for entry in self._overridings)
 
     def override(  # type: ignore[override]
         self, overriding: Any, replacement: Any = _NOT_GIVEN
@@ -177,9 +205,12 @@ class RegistryContainer(containers.DynamicContainer):
 
         ``override(container)`` replaces the provider of each name the container (a
         dependency-injector container, its class, or another registry) provides, as
-        dependency-injector's ``Container.override`` does; ``override(name, replacement)``
-        replaces one name with a class, function, provider or ready object. Either way every
-        later build uses the replacement, nested builds and compiled trees included.
+        dependency-injector's ``Container.override`` does; a ``providers.Container`` in it
+        named as a child registry's scope overrides that child. ``override(name,
+        replacement)`` replaces one name with a class, function, provider or ready object.
+        Either way every later build uses the replacement, nested builds and compiled trees
+        included. A name found in a parent registry is overridden there, for every registry
+        that reaches it.
 
         Returns:
             An :class:`Overriding`: use it as a ``with`` block, or call its ``undo()``;
@@ -206,16 +237,36 @@ class RegistryContainer(containers.DynamicContainer):
 
         with self._lock:
             found = {name: self._lookup(name) for name in replacements}
-            missing = sorted(name for name, hit in found.items() if hit is None)
+            children = {  # a nested container named as a child's scope overrides the child
+                name: self._children[name]
+                for name, hit in found.items()
+                if hit is None
+                and name in self._children
+                and hasattr(replacements[name], "providers")
+            }
+            missing = sorted(
+                name for name, hit in found.items() if hit is None and name not in children
+            )
             if missing:
                 raise self._unknown_names(missing)
+            done: list[Overriding] = []
+            try:
+                for name, child in children.items():
+                    nested = replacements[name]
+                    done.append(child.override(getattr(nested, "container", nested)))
+            except BaseException:
+                for handle in reversed(done):
+                    handle.undo()
+                raise
             replaced: Replaced = []
             for name, replacement in replacements.items():
-                provider = found[name][0]  # type: ignore[index]
-                new = replacement_provider(replacement)
-                provider.override(new)
-                replaced.append((provider, new))
-            entry = (record, replaced)
+                if name not in children:
+                    provider = found[name][0]  # type: ignore[index]
+                    new = replacement_provider(replacement)
+                    provider.override(new)
+                    replaced.append((provider, new))
+            entry = _Entry(record, replaced, done)
+            self._made.append(entry)
             if record is not None:
                 self._overridings.append(entry)
         return Overriding(lambda: self._undo(entry))
@@ -234,11 +285,30 @@ class RegistryContainer(containers.DynamicContainer):
             "nothing was overridden"
         )
 
-    def _undo(self, entry: tuple[Any, Replaced]) -> None:
+    def _undo(self, entry: _Entry) -> None:
         with self._lock:
             self._overridings[:] = [kept for kept in self._overridings if kept is not entry]
-            for provider, new in reversed(entry[1]):
+            self._made[:] = [kept for kept in self._made if kept is not entry]
+            for provider, new in reversed(entry.replaced):
                 _remove_overriding(provider, new)
+                # A thread may still be inside ``new``: dependency-injector calls it without
+                # holding a reference of its own, so it is kept alive a while longer.
+                self._retired.append(new)
+            for handle in reversed(entry.children):
+                handle.undo()
+
+    def _retarget(self, old: di.Provider[Any], new: di.Provider[Any]) -> None:
+        """A name's provider was replaced: overrides made of ``old``, through any registry of
+        the tree, are now undone on ``new``."""
+        root: Any = self
+        while root.parent is not None:
+            root = root.parent
+        stack: list[Any] = [root]
+        while stack:
+            registry = stack.pop()
+            for entry in registry._made:
+                entry.replaced = [(new if p is old else p, n) for p, n in entry.replaced]
+            stack.extend(registry._children.values())
 
     def reset_last_overriding(self) -> None:
         """Undo the last container override (names overridden one by one are left)."""
@@ -249,10 +319,13 @@ class RegistryContainer(containers.DynamicContainer):
         self._undo(entry)
 
     def reset_override(self) -> None:
-        """Undo every override of this registry's providers, whoever made it."""
+        """Undo every override made through this registry (also of names it reaches in its
+        parents and children) and every override of its own providers, whoever made it."""
         with self._lock:
-            self._overridings.clear()
+            for entry in reversed(list(self._made)):
+                self._undo(entry)
             for provider in self._providers.values():
+                self._retired.extend(provider.overridden)
                 provider.reset_override()
 
     # Supplied by Registry.

@@ -116,7 +116,7 @@ def config_graph(
     for key, value in marked.items():
         if is_node(value):
             lifetime = lifetimes.of(value, top_lifetime)
-            graph.add(GraphNode(key, key, "component", str(value["type"]), lifetime))
+            graph.add(GraphNode(key, key, "component", _type_name(value["type"]), lifetime))
         elif _has_nodes_or_refs(value):
             graph.add(GraphNode(key, key, "component", "", top_lifetime))
         elif key in referred:
@@ -136,8 +136,13 @@ class _Lifetimes:
     def of(self, node: Mapping[str, Any], default: str) -> str:
         if "_lifetime_" in node:
             return str(node["_lifetime_"])
-        found = self._registry._lookup(node["type"]) if self._registry is not None else None
-        if found is not None and isinstance(node["type"], str):
+        type_ = node["type"]
+        found = (
+            self._registry._lookup(type_)
+            if self._registry is not None and isinstance(type_, str)
+            else None
+        )
+        if found is not None:
             registered = _lifetime_of(found[0])
             if registered != "factory":
                 return registered
@@ -259,6 +264,13 @@ def _has_nodes_or_refs(value: Any) -> bool:
     from ._references import holds_nodes
 
     return holds_nodes(value)
+
+
+def _type_name(type_: object) -> str:
+    """A node's ``type`` as written, or a callable's qualified name (a Python config's)."""
+    if isinstance(type_, str):
+        return type_
+    return str(getattr(type_, "__qualname__", type_))
 
 
 def _label_lines(node: GraphNode) -> list[str]:

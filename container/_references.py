@@ -211,6 +211,8 @@ def follow(marked: Mapping[str, Any], ref: Ref, chain: tuple[str, ...] = ()) -> 
 def _step(value: Any, key: str, ref: Ref, at: str) -> Any:
     if isinstance(value, Mapping) and key in value:
         return value[key]
+    if isinstance(value, Mapping) and key.isdigit() and int(key) in value:
+        return value[int(key)]  # a YAML key such as 1 is an int
     if isinstance(value, list | tuple) and key.isdigit() and int(key) < len(value):
         return value[int(key)]
     keys = [str(name) for name in value] if isinstance(value, Mapping) else []
@@ -279,3 +281,12 @@ def build_order(
     for key in marked:
         visit(key, [])
     return order, targets, resolved
+
+
+def check_references(cfg: Any) -> None:
+    """Raise the first problem of ``cfg``'s references (see :func:`build_order`)."""
+    to_dict = getattr(cfg, "to_dict", None)
+    plain = to_dict() if callable(to_dict) else cfg
+    found: dict[str, list[Ref]] = {key: [] for key in plain}
+    marked = {key: mark(value, str(key), found[key]) for key, value in plain.items()}
+    build_order(marked, found)

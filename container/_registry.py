@@ -238,8 +238,14 @@ class Registry(RegistryContainer):
                             config_path=None,
                         )
             for key in names:
+                provider = provider_for(module, lifetime)
+                old = self._providers.get(key)
+                if old is not None and old.overridden:  # a replaced name keeps its overrides
+                    for overriding in old.overridden:
+                        provider.override(overriding)
+                    self._retarget(old, provider)
                 self._modules[key] = module
-                self._providers[key] = provider_for(module, lifetime)
+                self._providers[key] = provider
 
     # -- looking up ---------------------------------------------------------------------
 
@@ -272,12 +278,14 @@ class Registry(RegistryContainer):
 
     @property
     def providers(self) -> dict[str, di.Provider[Any]]:  # type: ignore[override]
-        """This registry's own providers by name (a copy: registering changes the registry).
+        """This registry's own providers by name, and a ``providers.Container`` for each child
+        registry by its scope, as dependency-injector lists a container's providers (a copy:
+        registering changes the registry).
 
         Override one (``registry.providers["Norm"].override(...)``) to change every later
         build that uses that name; :meth:`override` does it until undone.
         """
-        return dict(self._providers)
+        return {**self._nested(), **self._providers}
 
     def _lookup(self, key: str) -> tuple[di.Provider[Any], Callable[..., Any]] | None:
         if "." in key:

@@ -34,13 +34,20 @@ from ._lifetimes import (
     LIFETIMES,
     Lifetime,
     Managed,
+    NotAResourceError,
     OnceResource,
     OnceSingleton,
+    Overridden,
     check_lifetime,
     lifetime_of,
     managed,
 )
-from ._nodes import provider_for, replacement_provider
+from ._nodes import (
+    RegisteredResource,
+    RegisteredSingleton,
+    provider_for,
+    replacement_provider,
+)
 from ._tree import node_at
 
 __all__ = [
@@ -53,9 +60,13 @@ __all__ = [
     "Lifetime",
     "Managed",
     "NodeInfo",
+    "NotAResourceError",
     "OnceResource",
     "OnceSingleton",
+    "Overridden",
     "ProviderTree",
+    "RegisteredResource",
+    "RegisteredSingleton",
     "RegwireError",
     "Resolver",
     "check_lifetime",

@@ -365,7 +365,7 @@ class ProviderTree(_Walker):
             return providers.Callable(call, **kwargs)
         if lifetime is Lifetime.SINGLETON:  # called without arguments: nothing to check
             return providers.ThreadSafeSingleton(call, **kwargs)
-        return OnceResource(Managed(call), **kwargs)
+        return OnceResource(Managed(call, info), **kwargs)
 
     def make_dict(self, items: dict[Any, Any], kind: type[Any]) -> providers.Provider[Any]:
         built: providers.Provider[Any] = providers.Dict(items)

@@ -68,6 +68,15 @@ def check_lifetime(value: object) -> Lifetime:
     raise ValueError(f"lifetime must be one of {', '.join(LIFETIMES)}, got {value!r}{hint}")
 
 
+class Overridden:
+    """What an overridden resource gives: the overriding object, which its maker closes."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 def managed(target: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
     """Call ``target`` and return a context manager that sets up and tears down its object.
 
@@ -76,29 +85,55 @@ def managed(target: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
             manager); a resource that nobody can close is a leak.
     """
     made = target(*args, **kwargs)
+    if made.__class__ is Overridden:  # a test's replacement: nothing to tear down here
+        return contextlib.nullcontext(made.value)
     if inspect.isgenerator(made):  # a generator function, also behind a partial or a node
         return contextlib.contextmanager(lambda: made)()
     if callable(getattr(made, "close", None)):
         return contextlib.closing(made)
     if hasattr(made, "__enter__") and hasattr(made, "__exit__"):
         return made
-    raise TypeError(
-        f"{describe_target(target)} made {type(made).__name__!r}, which cannot be a resource: "
-        "a resource is a generator function (set-up, yield, tear-down), a context manager, "
-        "or an object with a close() method"
-    )
+    raise NotAResourceError(type(made).__name__, describe_target(target))
+
+
+class NotAResourceError(TypeError):
+    """What a resource's target made cannot be torn down."""
+
+    def __init__(self, made: str, target: str) -> None:
+        self.made = made
+        super().__init__(f"{target} made {made!r}, which {_NOT_A_RESOURCE}")
+
+
+_NOT_A_RESOURCE = (
+    "cannot be a resource: a resource is a generator function (set-up, yield, tear-down), "
+    "a context manager, or an object with a close() method"
+)
 
 
 class Managed:
-    """``managed(target, ...)`` as a callable that names ``target`` (for messages)."""
+    """``managed(target, ...)`` as a callable that names ``target`` (for messages).
 
-    __slots__ = ("__wrapped__",)
+    With ``info`` (a node's config path and type), what cannot be a resource is a
+    :class:`BuildError` naming the node.
+    """
 
-    def __init__(self, target: Callable[..., Any]) -> None:
+    __slots__ = ("__wrapped__", "info")
+
+    def __init__(self, target: Callable[..., Any], info: tuple[str, str] | None = None) -> None:
         self.__wrapped__ = target
+        self.info = info
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return managed(self.__wrapped__, *args, **kwargs)
+        try:
+            return managed(self.__wrapped__, *args, **kwargs)
+        except NotAResourceError as exc:
+            if self.info is None:
+                raise
+            path, name = self.info
+            raise BuildError(
+                f"{PATH} (type {name!r}) made {exc.made!r}, which {_NOT_A_RESOURCE}",
+                config_path=path,
+            ) from exc
 
     def __repr__(self) -> str:
         return f"managed({describe_target(self.__wrapped__)})"

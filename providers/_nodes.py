@@ -55,7 +55,16 @@ class _NothingInjected:
         return super().set_kwargs(**kwargs)  # type: ignore[misc]
 
 
-class RegisteredFactory(_NothingInjected, providers.Factory[Any]):
+class _Shared:
+    """A registered name's provider is the registry's, never copied: a container that
+    dependency-injector copies (``App()`` of a declarative ``App``) keeps referring to it, so
+    the registry's overrides and resources stay the ones it uses."""
+
+    def __deepcopy__(self, memo: Any) -> Any:
+        return self
+
+
+class RegisteredFactory(_Shared, _NothingInjected, providers.Factory[Any]):
     """The provider of a registered class (a ``Factory`` that takes no injections)."""
 
     def add_attributes(self, **kwargs: Any) -> Any:
@@ -69,8 +78,16 @@ class RegisteredFactory(_NothingInjected, providers.Factory[Any]):
         return super().set_attributes(**kwargs)
 
 
-class RegisteredCallable(_NothingInjected, providers.Callable[Any]):
+class RegisteredCallable(_Shared, _NothingInjected, providers.Callable[Any]):
     """The provider of a registered function (a ``Callable`` that takes no injections)."""
+
+
+class RegisteredSingleton(_Shared, OnceSingleton):
+    """The provider of a name registered as a singleton."""
+
+
+class RegisteredResource(_Shared, OnceResource):
+    """The provider of a name registered as a resource."""
 
 
 def provider_for(target: Any, lifetime: Lifetime = Lifetime.FACTORY) -> providers.Provider[Any]:
@@ -89,9 +106,9 @@ def provider_for(target: Any, lifetime: Lifetime = Lifetime.FACTORY) -> provider
     builds by overriding its provider.
     """
     if lifetime is Lifetime.SINGLETON:
-        return OnceSingleton(target)
+        return RegisteredSingleton(target)
     if lifetime is Lifetime.RESOURCE:
-        return OnceResource(Managed(target))
+        return RegisteredResource(Managed(target))
     if isinstance(target, type):
         return RegisteredFactory(target)
     return RegisteredCallable(target)

@@ -116,6 +116,13 @@ def _syntax_error(exc: yaml.YAMLError, text: str, origin: str) -> ConfigError:
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
     message = f"invalid YAML: {' '.join(str(problem).split())}"
+    lines = text.splitlines()
+    if (
+        line is not None
+        and 0 < line <= len(lines)
+        and re.search(r"[{,]\s*[^\s\"']+:\s*\$\{", lines[line - 1])
+    ):
+        message += ' (inside {...}, quote a reference: "${name}")'
     return config_error(message, source=Source(origin, line))
 
 

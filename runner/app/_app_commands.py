@@ -9,28 +9,35 @@ from a config and calls one of its components.
 from __future__ import annotations
 
 import importlib
+import inspect
 import shutil
 import subprocess
 from pathlib import Path
 
 from container import ApplicationContainer, Config, ConfigError, Registry, RegistryError
+from container._application import DIRECTIVES
 from container._graph import Graph, config_graph, container_graph
+from container._references import check_references
 
-TRAINING_SECTIONS = frozenset(
-    {"model", "train_dataloader", "val_dataloader", "test_dataloader", "optim_wrapper"}
-)
-"""A config with any of these is drawn as the training container wires it."""
+LOOP_SECTIONS = frozenset({"train_cfg", "val_cfg", "test_cfg"})
+"""A config with a ``model`` and one of these is a run, drawn as the training container wires
+it; any other config is an application (``--registry`` says so too)."""
 
 _TEXT_SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".md": "mermaid"}
 _DRAWN_SUFFIXES = frozenset({".svg", ".png", ".pdf"})
 
 
 def graph_of(cfg: Config, registry: Registry | None = None) -> Graph:
-    """The picture of ``cfg``: see the module docstring."""
-    if TRAINING_SECTIONS & set(cfg):
+    """The picture of ``cfg``: see the module docstring.
+
+    Raises:
+        ConfigError: An application config's references are wrong (an unknown name, a cycle).
+    """
+    if registry is None and "model" in cfg and LOOP_SECTIONS & set(cfg):
         from ._container import TrainingContainer
 
         return container_graph(TrainingContainer, cfg)
+    check_references(cfg)
     return config_graph(cfg, registry=registry)
 
 
@@ -116,19 +123,48 @@ def run_application(cfg: Config, registry_spec: str, component: str) -> int:
     """
     registry = load_registry(registry_spec)
     app = ApplicationContainer.from_cfg(cfg, registry)
-    if component not in app.providers:
+    names = [key for key in cfg if key not in DIRECTIVES]
+    if component not in names:
         from container import did_you_mean
 
         raise ConfigError(
             f"--call {component}: the config has no component {component!r}"
-            f"{did_you_mean(component, list(app.providers))} "
-            f"(components: {', '.join(app.providers)})"
+            f"{did_you_mean(component, names)} (components: {', '.join(names)})"
         )
     with app:
         made = getattr(app, component)()
-        result = made() if callable(made) else made
+        _check_callable(component, made)
+        result = made()
     if isinstance(result, bool) or not isinstance(result, int):
         if result is not None:
             print(result)
         return 0
+    if not 0 <= result <= 255:
+        raise ConfigError(
+            f"--call {component}: it returned {result}, which is no exit status (0 to 255)"
+        )
     return result
+
+
+def _check_callable(component: str, made: object) -> None:
+    """``made`` is what ``regwire run`` may call: a function or callable object that needs
+    no arguments (not a class, which would only be made)."""
+    problem = None
+    if isinstance(made, type) or not callable(made):
+        problem = (
+            "is a class, which would only be made"
+            if isinstance(made, type)
+            else f"gives {made!r} (a {type(made).__name__}), which cannot be called"
+        )
+    else:
+        try:
+            inspect.signature(made).bind()
+        except TypeError as exc:
+            problem = f"needs arguments ({exc})"
+        except ValueError:  # no signature to read (a builtin): let the call tell
+            pass
+    if problem is not None:
+        raise ConfigError(
+            f"--call {component}: the component {problem}; run calls a component that takes "
+            "no arguments (a function, or an object with __call__)"
+        )

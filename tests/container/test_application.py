@@ -284,3 +284,73 @@ def test_nested_in_a_declarative_container(registry: Registry) -> None:
     outer = Outer(inner=app)
     assert outer.summary() == "at pg://db.local:5432/shop"
     app.shutdown_resources()
+
+
+def test_a_registry_override_reaches_singleton_and_resource_components(
+    registry: Registry,
+) -> None:
+    class FakeConnection:
+        url = "fake://"
+
+    with (
+        registry.override("Connection", FakeConnection()),
+        registry.override("Settings", providers.Object("fake settings")),
+    ):
+        app = ApplicationContainer.from_cfg({**CFG, "settings_obj": {"type": "Settings"}}, registry)
+        with app:
+            assert app.orders().connection is app.db()
+            assert app.db().url == "fake://"
+            assert app.settings_obj() == "fake settings"
+    assert EVENTS == []  # the real connection was never opened, nor closed
+
+
+def test_values_built_from_references_follow_config_overrides(registry: Registry) -> None:
+    app = ApplicationContainer.from_cfg(
+        {"settings": {"host": "h1"}, "url": "pg://${settings.host}", "alias": "${settings.host}"},
+        registry,
+    )
+    assert (app.url(), app.alias()) == ("pg://h1", "h1")
+    app.config.settings.host.override("h2")
+    assert (app.url(), app.alias()) == ("pg://h2", "h2")
+
+
+def test_names_the_container_uses_are_refused(registry: Registry) -> None:
+    for name in ("providers", "parent", "overridden", "wiring_config", "provider_type"):
+        with pytest.raises(ConfigError, match=f"'{name}' is a name the container itself uses"):
+            ApplicationContainer.from_cfg({name: 1}, registry)
+
+
+def test_an_app_with_a_resource_can_be_nested_and_copied(registry: Registry) -> None:
+    import copy
+
+    app = ApplicationContainer.from_cfg(CFG, registry)
+
+    class Outer(containers.DeclarativeContainer):
+        inner = providers.Container(app)
+
+    outer = Outer()
+    outer.inner.db()
+    outer.shutdown_resources()
+    assert EVENTS == ["open pg://db.local:5432/shop", "close pg://db.local:5432/shop"]
+    copied = copy.deepcopy(app)
+    copied.db()
+    copied.shutdown_resources()
+    assert EVENTS[-1] == "close pg://db.local:5432/shop"
+
+
+def test_a_resource_that_cannot_be_closed_names_the_node(registry: Registry) -> None:
+    from container import BuildError
+
+    registry.register_module(name="number", module=lambda: 42)
+    app = ApplicationContainer.from_cfg(
+        {"n": {"type": "number", "_lifetime_": "resource"}}, registry
+    )
+    with pytest.raises(BuildError, match=r"'n' \(type 'number'\) made 'int', which cannot be a"):
+        app.n()
+
+
+def test_an_unquoted_reference_in_a_flow_mapping_gets_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "app.yaml"
+    path.write_text("a: {type: Service, connection: ${db}}\n")
+    with pytest.raises(ConfigError, match=r'quote a reference: "\$\{name\}"'):
+        Config.fromfile(path)

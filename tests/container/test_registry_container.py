@@ -225,3 +225,50 @@ def test_eight_threads_build_and_override_at_once(models: Registry) -> None:
     assert errors_seen == []
     assert not models.Norm.overridden
     assert isinstance(models.build({"type": "Norm"}), Norm)
+
+
+def test_an_app_instance_keeps_using_the_registry_providers(models: Registry) -> None:
+    class App(containers.DeclarativeContainer):
+        models_ = providers.Container(models)
+        net = providers.Factory(lambda net: net, models_.Net)
+
+    app = App()
+    assert app.net.args[0] is models.Net  # not a copy: the registry's overrides reach it
+    with models.override("Net", providers.Object("fake")):
+        assert app.net() == "fake"
+
+
+def test_a_nested_container_overrides_a_child_registry() -> None:
+    root = Registry("root", scope="nest-root")
+    child = Registry("model", parent=root, scope="ch")
+    child.register_module(module=Net)
+
+    class FakeChild(containers.DeclarativeContainer):
+        Net = providers.Object("fake net")
+
+    class FakeRoot(containers.DeclarativeContainer):
+        ch = providers.Container(FakeChild)
+
+    with root.override(FakeRoot):
+        assert child.build({"type": "Net"}) == "fake net"
+    assert isinstance(child.build({"type": "Net"}), Net)
+    assert "ch" in root.providers  # a child is a sub-container, as dependency-injector nests
+
+
+def test_reset_override_undoes_what_was_made_through_the_registry() -> None:
+    root = Registry("root", scope="reset-root")
+    root.register_module(module=Norm)
+    child = Registry("model", parent=root, scope="reset-child")
+    child.override("Norm", providers.Object("fake"))  # Norm lives in the parent
+    assert root.build({"type": "Norm"}) == "fake"  # process-wide: one provider
+    child.reset_override()
+    assert isinstance(root.build({"type": "Norm"}), Norm)
+
+
+def test_replacing_a_name_keeps_its_overrides(models: Registry) -> None:
+    handle = models.override("Norm", providers.Object("fake"))
+    models.register_module(name="Norm", module=Net, force=True)
+    assert models.build({"type": "Norm"}) == "fake"
+    handle.undo()
+    models.Norm = providers.Factory(Norm)  # an assignment replaces, as in dependency-injector
+    assert isinstance(models.build({"type": "Norm"}), Norm)

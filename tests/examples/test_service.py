@@ -103,3 +103,30 @@ def test_a_wrong_registry_or_component_is_a_one_line_error(
     assert "has no registry 'SERVICE' (its registries: SERVICES)" in capsys.readouterr().err
     assert main(["run", str(CONFIG), "--registry", REGISTRY, "--call", "mian"]) == 2
     assert "no component 'mian'; did you mean 'main'?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            "settings.shop",
+            "the component gives {'path': ':memory:', 'shop': 'corner shop'} (a dict)",
+        ),
+        ("inventory", "which cannot be called"),
+    ],
+)
+def test_run_calls_only_what_can_be_called(
+    option: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    component = option.split(".")[0]
+    assert main(["run", str(CONFIG), "--registry", REGISTRY, "--call", component]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_exit_status_out_of_range_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from examples.service import components
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(components.Shop, "__call__", lambda self: 300)
+        assert main(["run", str(CONFIG), "--registry", REGISTRY]) == 2
+    assert "it returned 300, which is no exit status (0 to 255)" in capsys.readouterr().err

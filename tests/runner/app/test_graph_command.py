@@ -28,7 +28,6 @@ def test_written_as_dot_and_mermaid_by_suffix(tmp_path: Path) -> None:
     dot = (tmp_path / "g.dot").read_text()
     assert '"runner" -> "wrapped_model" [arrowhead=normal, style=bold];' in dot
     assert '"wrapped_model" -> "model" [arrowhead=normal, style=bold];' in dot
-    assert '"optim_wrapper" -> "model" [arrowhead=normal, style=bold];' in dot
     assert main(["graph", SERVICE, "--out", str(tmp_path / "g.md")]) == 0
     markdown = (tmp_path / "g.md").read_text()
     assert markdown.startswith("```mermaid\nflowchart LR\n")
@@ -56,3 +55,23 @@ def test_no_graphviz_or_an_unknown_suffix_is_a_one_line_error(
     assert main(["graph", SERVICE, "--out", str(tmp_path / "g.jpeg")]) == 2
     assert "cannot tell the format from '.jpeg'" in capsys.readouterr().err
     assert not (tmp_path / "g.png").exists()
+
+
+def test_an_application_with_a_model_key_is_not_a_training_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "app.yaml"
+    cfg.write_text('model: {type: Shop, orders: "${orders}"}\norders: {type: OrderBook}\n')
+    assert main(["graph", str(cfg)]) == 0
+    text = capsys.readouterr().out
+    assert "runner" not in text
+    assert '(["model<br/>Shop<br/>(singleton)"])' in text
+
+
+def test_a_broken_reference_is_an_error_not_a_picture(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "app.yaml"
+    cfg.write_text("a:\n  type: X\n  v: ${b}\nb:\n  type: X\n  v: ${a}\n")
+    assert main(["graph", str(cfg)]) == 2
+    assert "reference cycle: a -> b -> a" in capsys.readouterr().err
