@@ -15,18 +15,21 @@ from typing import TYPE_CHECKING, Any
 
 from providers import node_at
 
+from ._building import build_from_cfg
 from ._container_face import Overriding
+from ._default_scope import DefaultScope, init_default_scope
 from ._errors import BuildError, ConfigError, RegistryError, RegwireError, did_you_mean, nearest
 from ._registry import Registry
 
 if TYPE_CHECKING:
     from ._application import ApplicationContainer
     from ._validate import ValidationError, check, locate, validate
-    from .config import Config, ConfigDict
+    from .config import Config, ConfigDict, DictAction
 
 _LAZY = {
     "Config": ".config",
     "ConfigDict": ".config",
+    "DictAction": ".config",
     "ApplicationContainer": "._application",
     "ValidationError": "._validate",
     "check": "._validate",
@@ -50,13 +53,17 @@ __all__ = [
     "Config",
     "ConfigDict",
     "ConfigError",
+    "DefaultScope",
+    "DictAction",
     "Overriding",
     "Registry",
     "RegistryError",
     "RegwireError",
     "ValidationError",
+    "build_from_cfg",
     "check",
     "did_you_mean",
+    "init_default_scope",
     "locate",
     "nearest",
     "node_at",

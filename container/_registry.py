@@ -11,35 +11,32 @@ import functools
 import importlib
 import inspect
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 from dependency_injector import providers as di
 
 from providers import (
     ConfigCompiler,
     Lifetime,
-    RegwireError,
     check_lifetime,
     describe_target,
     join_path,
     provider_for,
 )
 
+from ._building import BuildFunc, RegistryBuilding
 from ._container_face import RegistryContainer
 from ._declared import declare, declared_entry, with_options
 from ._errors import RegistryError
 from ._scope import ancestors, find_scope, infer_scope
 
-if TYPE_CHECKING:
-    from ._validate import SourceOf
-
 F = TypeVar("F", bound=Callable[..., Any])
 _NOT_GIVEN: Any = object()
 
 
-class Registry(RegistryContainer):
+class Registry(RegistryBuilding, RegistryContainer):
     """A named container of callables, each stored as a dependency-injector provider.
 
     A registry is a dependency-injector ``DynamicContainer`` (see
@@ -59,6 +56,9 @@ class Registry(RegistryContainer):
 
     Args:
         name: What the registry holds (``"model"``), used in messages.
+        build_func: MMEngine's hook for how ``build`` builds: ``build_func(cfg, *args,
+            registry=self, **kwargs)``; inherited from ``parent`` when omitted; None builds
+            with regwire's compiler (see :mod:`container._building`).
         parent: The registry that lookups fall back to; this one becomes its child.
         scope: The name of this registry in its tree; inferred when omitted (see
             :mod:`container._scope` for the rule).
@@ -88,10 +88,11 @@ class Registry(RegistryContainer):
     def __init__(
         self,
         name: str | None = None,
-        *,
+        build_func: BuildFunc | None = None,
         parent: Registry | None = _NOT_GIVEN,
         scope: str | None = _NOT_GIVEN,
         locations: Sequence[str] = _NOT_GIVEN,
+        *,
         allow_import: bool = _NOT_GIVEN,
     ) -> None:
         self._init_container()
@@ -99,6 +100,9 @@ class Registry(RegistryContainer):
         name, parent, scope, locations, allow_import = with_options(
             self._options, name, {**given, "allow_import": allow_import}, _NOT_GIVEN
         )
+        if build_func is None and parent is not None:
+            build_func = parent._build_func  # MMEngine: a child builds as its parent does
+        self._build_func = build_func
         self._name = name
         self._scope = scope if scope is not None else infer_scope(name, stacklevel=1)
         self._parent = parent
@@ -330,97 +334,6 @@ class Registry(RegistryContainer):
             raise self._unknown(type_name, join_path(node_path, "type"))
         return found[0]
 
-    # -- building -----------------------------------------------------------------------
-
-    def provider(self, cfg: Mapping[str, Any], **default_args: Any) -> di.Provider[Any]:
-        """Compile a config into a provider tree without calling it.
-
-        Each node is a provider that calls the registered callable of its ``type`` with the
-        node's values (through its registered provider once that is overridden); nested nodes
-        are nested providers. Every call of the tree builds a fresh object graph, and
-        overrides of registered providers, or of any node (:func:`providers.node_at`), take
-        effect at the next call.
-
-        Raises:
-            RegistryError: A ``type`` is not registered (the message names its config path).
-            BuildError: A node has no ``type`` or a malformed reserved key.
-        """
-        return self.provider_at("", cfg, **default_args)
-
-    def build(self, cfg: Any, **default_args: Any) -> Any:
-        """Build the object a config describes, nested components first.
-
-        Every mapping with a ``type`` key, at any depth, is built with this registry (and its
-        parents and scoped names). ``default_args`` fill keys ``cfg`` lacks, and are passed as
-        they are; MMEngine's spelling ``build(cfg, default_args={...})`` means the same. ``cfg``
-        is never changed. A value that is not a mapping is returned as it is.
-
-        Raises:
-            RegistryError: A ``type`` is not registered.
-            BuildError: A node has no ``type``, or a callable rejected its arguments (the
-                original exception is the ``__cause__``).
-        """
-        if default_args:
-            return self.build_at("", cfg, **default_args)
-        if cfg.__class__ is not dict and not isinstance(cfg, Mapping):
-            return cfg
-        return self._compiler.build(cfg)  # the common case, without the defaults handling
-
-    def build_at(self, path: str, cfg: Any, /, **default_args: Any) -> Any:
-        """:meth:`build` a part of a larger config; errors name paths under ``path``.
-
-        ``registry.build_at("optim_wrapper.optimizer", cfg)`` reports an unknown type as
-        ``'optim_wrapper.optimizer.type'`` rather than ``'type'``.
-        """
-        if not isinstance(cfg, Mapping):
-            return cfg
-        return self._compiler.build(cfg, default_args=_mmengine_defaults(default_args), path=path)
-
-    def provider_at(
-        self, path: str, cfg: Mapping[str, Any], /, **default_args: Any
-    ) -> di.Provider[Any]:
-        """:meth:`provider` for a part of a larger config; errors name paths under ``path``."""
-        return self._compiler.compile(cfg, default_args=_mmengine_defaults(default_args), path=path)
-
-    def validate(
-        self,
-        cfg: Any,
-        *,
-        path: str = "",
-        source_of: SourceOf | None = None,
-        default_args: Mapping[str, Any] | None = None,
-        given: Collection[str] = (),
-    ) -> list[RegwireError]:
-        """Find every problem that :meth:`build` would meet in ``cfg``, without calling anything.
-
-        Each node's ``type`` must resolve here; its keys must be arguments of the callable;
-        its required arguments must be there (not for ``_partial_`` nodes); its values must fit
-        the annotations, nested nodes by what they build (see :mod:`container._validate`).
-
-        Args:
-            cfg: The config; a value that is not a mapping has nothing to check.
-            path: Where ``cfg`` stands in a larger config (as for :meth:`build_at`).
-            source_of: ``source_of(dotted_path)``, such as ``Config.source_of``: fills each
-                problem's ``source`` from its path or the nearest ancestor that has one.
-            default_args: What the build will be given for keys ``cfg`` lacks.
-            given: Names of arguments the caller will pass itself (a dataloader's
-                ``dataset``): counted as present.
-
-        Returns:
-            The problems, each with its ``config_path``; empty when there are none. Config
-            mistakes are returned, never raised.
-        """
-        from ._validate import validate_with  # on first use: ``import container`` stays light
-
-        return validate_with(
-            self._resolve,
-            cfg,
-            path=path,
-            source_of=source_of,
-            default_args=default_args,
-            given=given,
-        )
-
     def __repr__(self) -> str:
         rows = [(name, describe_target(module)) for name, module in self._modules.items()]
         width = max([len("name"), *(len(name) for name, _ in rows)])
@@ -428,13 +341,6 @@ class Registry(RegistryContainer):
         lines.append(f"  {'name':<{width}}  object")
         lines.extend(f"  {name:<{width}}  {target}" for name, target in rows)
         return "\n".join(lines)
-
-
-def _mmengine_defaults(default_args: dict[str, Any]) -> dict[str, Any]:
-    """Accept MMEngine's ``build(cfg, default_args={...})`` beside ``build(cfg, **defaults)``."""
-    if len(default_args) == 1 and isinstance(default_args.get("default_args"), Mapping):
-        return dict(default_args["default_args"])
-    return default_args
 
 
 def _check_names(name: object) -> list[str] | None:

@@ -127,6 +127,7 @@ def validate_with(
     source_of: SourceOf | None = None,
     default_args: Mapping[str, Any] | None = None,
     given: Collection[str] = (),
+    scope: str | None = None,
 ) -> list[RegwireError]:
     """Check ``cfg`` as a registry whose lookups are ``resolve`` would build it.
 
@@ -140,6 +141,7 @@ def validate_with(
             passed as they are: checked against the signature, not walked).
         given: The names of arguments the caller passes itself when it builds ``cfg`` (a
             dataloader's ``dataset``): counted as present, not checked.
+        scope: The scope names are resolved in first (the default scope).
 
     Returns:
         The problems, in the order of the config; empty when there are none.
@@ -147,7 +149,7 @@ def validate_with(
     if not isinstance(cfg, Mapping):
         return []
     walk = _Walk(resolve)
-    walk.node(cfg, path, None, default_args, frozenset(given))
+    walk.node(cfg, path, scope, default_args, frozenset(given))
     if source_of is not None:
         for problem in walk.problems:
             locate(problem, source_of)

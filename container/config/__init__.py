@@ -75,6 +75,7 @@ Dump
 
 from ._config import Config
 from ._configdict import ConfigDict
+from ._dict_action import DictAction
 from ._keys import DELETE_KEY, RESERVED_KEYS
 from ._limits import (
     MAX_ALIAS_CHARS,
@@ -101,6 +102,7 @@ __all__ = [
     "RESERVED_KEYS",
     "Config",
     "ConfigDict",
+    "DictAction",
     "Source",
     "import_custom_modules",
     "parse_override",

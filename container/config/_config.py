@@ -154,6 +154,32 @@ class Config:
         """The config as the text of a Python config file."""
         return python_text(self.to_dict())
 
+    @property
+    def text(self) -> str:
+        """The text of the file the config was loaded from, as MMEngine's ``Config.text``
+        (its ``_base_`` files are not included); :attr:`pretty_text` when there is no file."""
+        if self._filename is None or not os.path.isfile(self._filename):
+            return self.pretty_text
+        with open(self._filename, encoding="utf-8") as file:
+            return file.read()
+
+    @staticmethod
+    def diff(cfg1: Config | str, cfg2: Config | str) -> str:
+        """A unified diff of two configs' :attr:`pretty_text` (``Config`` objects or files),
+        as MMEngine's ``Config.diff``; empty when they are the same."""
+        import difflib
+
+        first, second = (
+            cfg if isinstance(cfg, Config) else Config.fromfile(cfg) for cfg in (cfg1, cfg2)
+        )
+        lines = difflib.unified_diff(
+            first.pretty_text.splitlines(keepends=True),
+            second.pretty_text.splitlines(keepends=True),
+            fromfile=first.filename or "cfg1",
+            tofile=second.filename or "cfg2",
+        )
+        return "".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         """Return the values as plain dicts and lists (tuples stay tuples)."""
         return self._cfg_dict.to_dict()
@@ -172,14 +198,28 @@ class Config:
         write(self.to_dict(), os.fspath(file))
         return None
 
-    def merge_from_dict(self, options: Mapping[str, Any], allow_new_keys: bool = True) -> None:
+    def merge_from_dict(
+        self,
+        options: Mapping[str, Any],
+        allow_list_keys: bool = True,
+        *,
+        allow_new_keys: bool = True,
+    ) -> None:
         """Merge ``{dotted key: value}`` into the config, as MMEngine's ``merge_from_dict``.
 
-        Keys are dotted and may index lists (``"train_pipeline.1.scale"``). A dict value merges
-        into the dict already there; other values replace. With ``allow_new_keys=False`` a key
-        that does not exist is an error suggesting the nearest one.
+        Keys are dotted and, with ``allow_list_keys`` (MMEngine's default), may index lists
+        (``"train_pipeline.1.scale"``, or ``{"train_pipeline": {"1": {...}}}``); without it an
+        index key is an error. A dict value merges into the dict already there; other values
+        replace. With ``allow_new_keys=False`` a key that does not exist is an error suggesting
+        the nearest one (regwire's strictness; MMEngine adds it).
         """
-        merge_options(self._cfg_dict, self._provenance, options, allow_new_keys=allow_new_keys)
+        merge_options(
+            self._cfg_dict,
+            self._provenance,
+            options,
+            allow_new_keys=allow_new_keys,
+            allow_list_keys=allow_list_keys,
+        )
 
     def apply_overrides(self, overrides: Sequence[str]) -> None:
         """Apply command-line overrides: ``key=value``, ``+key=value``, ``~key`` (strict).
@@ -252,3 +292,8 @@ class Config:
     def __deepcopy__(self, memo: dict[int, Any]) -> Config:
         cfg_dict = copy.deepcopy(self._cfg_dict, memo)
         return Config(cfg_dict, self._filename, provenance=self._provenance.copy())
+
+
+# A Config reads as the mapping it holds (keys, items, get go to its ConfigDict), so that
+# ``registry.build(Config(...))`` builds it, as MMEngine's does.
+Mapping.register(Config)

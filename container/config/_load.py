@@ -144,9 +144,27 @@ def _load(
     if refs:
         data = resolve_base_refs(data, refs, base)
         _check_depth(data, provenance, origin)  # a reference may bring a deep value in deep
+    _warn_deprecated(data.pop(DEPRECATION_KEY, None), origin)
     merged = merge(base, data, base_provenance)
     base_provenance.update(provenance)
     return merged, base_provenance
+
+
+DEPRECATION_KEY = "_deprecation_"
+"""A file's note that it is deprecated (MMEngine's key): ``{expected: new.py, reference: url}``.
+It is said as a ``DeprecationWarning`` when the file is loaded, and is not part of the config."""
+
+
+def _warn_deprecated(info: Any, origin: str) -> None:
+    if info is None:
+        return
+    message = f"the config file {origin} is deprecated"
+    if isinstance(info, Mapping):
+        if "expected" in info:
+            message += f"; use {info['expected']} instead"
+        if "reference" in info:
+            message += f" (see {info['reference']})"
+    warnings.warn(message, DeprecationWarning, stacklevel=2)
 
 
 def _parse_data(text: str, extension: str, origin: str, provenance: Provenance) -> dict[str, Any]:

@@ -199,6 +199,7 @@ def merge_options(
     options: Mapping[str, Any],
     *,
     allow_new_keys: bool = True,
+    allow_list_keys: bool = True,
 ) -> None:
     """Merge ``{dotted key: value}`` into ``data`` in place, as MMEngine's ``merge_from_dict``.
 
@@ -211,6 +212,7 @@ def merge_options(
         options: Dotted keys (``model.backbone.depth``, ``pipeline.1.size``) and values.
         allow_new_keys: Whether keys that do not exist yet may be added (with the dicts on the
             way to them); if not, such a key is an error suggesting the nearest one.
+        allow_list_keys: Whether index keys may reach into lists (MMEngine's default).
 
     Raises:
         ConfigError: A key names nothing and new keys are not allowed, goes through a value
@@ -224,13 +226,36 @@ def merge_options(
         if deep is not None:
             raise config_error(depth_problem(), path=(str(key), *deep), source=source)
         path = parse_path(data, str(key), source=source, create_missing=allow_new_keys)
+        if not allow_list_keys:
+            _refuse_list_keys(data, path, value, source)
         parent = get_path(data, path[:-1])
         if isinstance(parent, tuple):
             raise config_error("cannot change an item of a tuple", path=path, source=source)
         last = path[-1]
         old = {last: parent[last]} if _has(parent, last) else {}
-        merged = merge(old, {last: value}, provenance, path[:-1], list_keys=True, source=source)
+        merged = merge(
+            old, {last: value}, provenance, path[:-1], list_keys=allow_list_keys, source=source
+        )
         parent[last] = wrap(merged[last])
+
+
+def _refuse_list_keys(data: Any, path: Any, value: Any, source: Source) -> None:
+    """Raise if ``path`` indexes a list, or ``value`` merges index keys into one."""
+    current = data
+    for depth, part in enumerate(path):
+        if isinstance(current, list | tuple):
+            raise config_error(
+                "indexes a list, which merge_from_dict(allow_list_keys=False) refuses",
+                path=path[: depth + 1],
+                source=source,
+            )
+        current = current.get(part) if isinstance(current, Mapping) else None
+    if isinstance(current, list) and isinstance(value, Mapping):
+        raise config_error(
+            "merges index keys into a list, which merge_from_dict(allow_list_keys=False) refuses",
+            path=path,
+            source=source,
+        )
 
 
 def _shown(value: Any) -> str:

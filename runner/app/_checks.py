@@ -245,7 +245,7 @@ def _hook_problems(entry: Any, path: str) -> Problems:
         priority = options.pop("priority")
         try:
             get_priority(priority)
-        except ValueError as exc:
+        except (TypeError, ValueError) as exc:
             problems.append(ConfigError(str(exc), config_path=f"{path}.priority"))
     return problems + node_problems(HOOKS, options, path)
 

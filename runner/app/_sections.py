@@ -164,7 +164,7 @@ def _build_hook(entry: Any, path: str) -> Any:
         if priority is not None:
             try:
                 hook.priority = get_priority(priority)
-            except ValueError as exc:
+            except (TypeError, ValueError) as exc:
                 raise ConfigError(str(exc), config_path=f"{path}.priority") from None
     try:
         check_hook(type(hook).__name__, hook)  # now, so that the error names the config path

@@ -201,8 +201,8 @@ def sort_hooks(hooks: Iterable[object]) -> list[object]:
     def key(hook: object) -> int:
         try:
             return get_priority(getattr(hook, "priority", 50))
-        except ValueError as exc:
-            raise ValueError(f"hook {type(hook).__name__}: {exc}") from None
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"hook {type(hook).__name__}: {exc}") from None
 
     return sorted(hooks, key=key)
 

@@ -42,8 +42,9 @@ def get_priority(priority: int | str | Priority) -> int:
             (``"high"``, ``"VERY_LOW"``).
 
     Raises:
-        ValueError: The int is out of range, the name is unknown (the message lists the names
-            and suggests the nearest), or the value is of another type.
+        TypeError: The value is neither an int, a str nor a Priority (as MMEngine raises).
+        ValueError: The int is out of range, or the name is unknown (the message lists the
+            names and suggests the nearest).
 
     Example:
         >>> get_priority("very_high"), get_priority(Priority.LOW), get_priority(42)
@@ -52,7 +53,7 @@ def get_priority(priority: int | str | Priority) -> int:
     if isinstance(priority, Priority):
         return int(priority)
     if isinstance(priority, bool):  # bool is an int; True is no priority
-        raise ValueError(f"priority must be an int, a name or a Priority, got {priority!r}")
+        raise TypeError(f"priority must be an int, a name or a Priority, got {priority!r}")
     if isinstance(priority, int):
         if not 0 <= priority <= 100:
             raise ValueError(f"priority must be between 0 and 100, got {priority}")
@@ -66,7 +67,7 @@ def get_priority(priority: int | str | Priority) -> int:
                 f"unknown priority {priority!r}{did_you_mean(priority.upper(), names)} "
                 f"(valid names, in any case: {', '.join(names)}; or an int from 0 to 100)"
             ) from None
-    raise ValueError(
+    raise TypeError(
         f"priority must be an int from 0 to 100, a name or a Priority, got {priority!r} "
         f"(a {type(priority).__name__})"
     )

@@ -41,9 +41,15 @@ def test_get_priority_suggests_the_nearest_name() -> None:
         get_priority("urgent")
 
 
-@pytest.mark.parametrize("bad", [-1, 101, 3.5, None, True])
-def test_get_priority_rejects(bad: object) -> None:
+@pytest.mark.parametrize("bad", [-1, 101])
+def test_get_priority_rejects_a_value_out_of_range(bad: object) -> None:
     with pytest.raises(ValueError, match=r"priority"):
+        get_priority(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [3.5, None, True])
+def test_get_priority_rejects_another_type_with_a_type_error(bad: object) -> None:
+    with pytest.raises(TypeError, match=r"priority"):
         get_priority(bad)  # type: ignore[arg-type]
 
 
