@@ -183,7 +183,7 @@ class AppTree(ProviderTree):
     def _value_at(self, path: tuple[str, ...]) -> di.Provider[Any]:
         provider = self._values.get(path)
         if provider is None:
-            provider = self._values[path] = di.Callable(_dig, self._app.config, path)
+            provider = self._values[path] = di.Callable(at_path, self._app.config, path)
         return provider
 
 
@@ -253,15 +253,8 @@ def _with_leaves(
     override of ``app.config`` reaches it)."""
     values = config()
     for key, path in leaves.items():
-        kwargs[key] = _dig(values, path)
+        kwargs[key] = at_path(values, path)
     return call(**kwargs)
-
-
-def _dig(config: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = config
-    for key in path:
-        value = value[int(key)] if isinstance(value, list | tuple) else value[key]
-    return value
 
 
 def _join(*parts: Any) -> str:

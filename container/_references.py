@@ -132,34 +132,29 @@ def references(value: Any) -> Iterator[Ref]:
 
 def has_node(value: Any) -> bool:
     """Whether a value has a node in it."""
-    if is_node(value):
-        return True
-    if isinstance(value, Mapping):
-        return any(has_node(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(has_node(item) for item in value)
-    return False
+    return holds_nodes(value, references=False)
 
 
 def at_path(marked: Mapping[str, Any], path: Sequence[str]) -> Any:
-    """The marked value at a path that :func:`follow` returned."""
+    """The value at a path (such as :func:`follow` returns) in a marked or plain config."""
     value: Any = marked
     for key in path:
         value = value[int(key)] if isinstance(value, list | tuple) else value[key]
     return value
 
 
-def holds_nodes(value: Any) -> bool:
-    """Whether a marked value has a node or a reference in it (then it is built)."""
+def holds_nodes(value: Any, *, references: bool = True) -> bool:
+    """Whether a marked value has a node or (with ``references``) a reference in it: then it
+    is built."""
     kind = value.__class__
     if kind in _ATOMS:
         return False
-    if kind is Ref or kind is Template or is_node(value):
+    if (references and (kind is Ref or kind is Template)) or is_node(value):
         return True
     if isinstance(value, Mapping):
-        return any(holds_nodes(item) for item in value.values())
+        return any(holds_nodes(item, references=references) for item in value.values())
     if isinstance(value, list | tuple):
-        return any(holds_nodes(item) for item in value)
+        return any(holds_nodes(item, references=references) for item in value)
     return False
 
 
