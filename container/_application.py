@@ -123,7 +123,7 @@ class ApplicationContainer(containers.DynamicContainer):
         resolved: Mapping[int, Target],
     ) -> None:
         self.config = di.Configuration(default=plain)
-        tree = AppTree(registry._resolve, self, marked, resolved)
+        tree = AppTree(registry.resolve_type, self, marked, resolved)
         for key in order:
             setattr(self, key, tree.component(key, marked[key]))
 

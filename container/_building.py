@@ -131,7 +131,7 @@ class RegistryBuilding:
         from ._validate import validate_with  # on first use: ``import container`` stays light
 
         return validate_with(
-            self._resolve,
+            self.resolve_type,
             cfg,
             path=path,
             source_of=source_of,
@@ -154,7 +154,7 @@ class RegistryBuilding:
             yield found if found is not None else self
 
     # Supplied by Registry.
-    def _resolve(self, type_name: str, scope: str | None, node_path: str) -> di.Provider[Any]:
+    def resolve_type(self, type_name: str, scope: str | None, node_path: str) -> di.Provider[Any]:
         raise NotImplementedError
 
 

@@ -113,7 +113,7 @@ class Registry(RegistryBuilding, RegistryContainer):
         self._locations = tuple(locations)
         self._allow_import = allow_import
         self._lock = threading.RLock()
-        self._compiler = ConfigCompiler(self._resolve)
+        self._compiler = ConfigCompiler(self.resolve_type)
         if parent is not None:
             parent._adopt(self)
         for key, (target, lifetime) in self._declared.items():
@@ -319,8 +319,20 @@ class Registry(RegistryBuilding, RegistryContainer):
             for location in pending:
                 importlib.import_module(location)
 
-    def _resolve(self, type_name: str, scope: str | None, node_path: str) -> di.Provider[Any]:
-        """Find the provider for a node's ``type``; the compiler's resolve callback."""
+    def resolve_type(self, type_name: str, scope: str | None, node_path: str) -> di.Provider[Any]:
+        """The provider a config node's ``type`` names: the compiler's and the validator's
+        lookup, and the place a registry subclass extends it (``runner.DatasetRegistry`` also
+        looks in the transforms).
+
+        Args:
+            type_name: The name as written (``ResNet``, ``mmdet.ResNet``).
+            scope: The scope in force (``_scope_``, the default scope), searched first.
+            node_path: The node's config path, for the error.
+
+        Raises:
+            RegistryError: Nothing is registered under that name (naming
+                ``<node_path>.type``, with the nearest names).
+        """
         if scope is None:
             provider = self._providers.get(type_name)  # the common case, without the search
             if provider is not None:

@@ -35,6 +35,7 @@ RUNNER_RANKS = {
     "data": 1,
     "evaluation": 1,
     "dist": 1,
+    "visualization": 1,
     "engine": 2,
     "hooks": 3,
     "app": 4,

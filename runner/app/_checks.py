@@ -9,11 +9,11 @@ the registry that builds it, with the arguments the runner passes itself, such a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from container import Config, ConfigError, Registry, RegwireError, did_you_mean
-from providers import PATH
+from container import Config, ConfigError, did_you_mean
+from providers import PATH, with_section
 
 from .._registries import (
     DATA_SAMPLERS,
@@ -23,54 +23,13 @@ from .._registries import (
     HOOKS,
     LOOPS,
     METRICS,
+    MODEL_WRAPPERS,
     MODELS,
-    OPTIM_WRAPPERS,
-    OPTIMIZERS,
-    PARAM_SCHEDULERS,
 )
-from ..data import OWN_KEYS, option_problems
+from ..data import OWN_KEYS, option_problems, pipeline_problems
+from ._checks_watch import check_log_processor, check_visualizer
+from ._node_checks import _PLAIN, GIVEN, _collect, _mapping, node_problems
 from ._schema import Problems, register_section
-
-_PLAIN = (str, bytes, int, float, bool, list, tuple)
-
-
-GIVEN: Any = ()
-"""What stands for an argument a builder passes itself (a sampler's ``dataset``, an
-optimizer's ``params``): a value no annotation check refuses."""
-
-
-def node_problems(
-    registry: Registry, value: Any, path: str, given: Mapping[str, Any] | None = None
-) -> Problems:
-    """The problems of a config node built by ``registry``. ``given`` are the arguments its
-    builder passes as defaults, checked as the build passes them (a callable that does not
-    take one is a problem). A ready object (Python configs) has none; a plain value is one."""
-    if isinstance(value, Mapping):
-        if "type" not in value:
-            return [
-                ConfigError(f"{PATH} needs a 'type' ({registry.name} registry)", config_path=path)
-            ]
-        return list(registry.validate(value, path=path, default_args=dict(given or {})))
-    if isinstance(value, _PLAIN):
-        return [
-            ConfigError(
-                f"{PATH} must be a config node ({{type: ...}}) for registry {registry.name!r}, "
-                f"got {value!r}",
-                config_path=path,
-            )
-        ]
-    return []
-
-
-def _mapping(value: Any, path: str, expected: str) -> Problems:
-    if isinstance(value, Mapping):
-        return []
-    return [
-        ConfigError(
-            f"{PATH} must be {expected}, got {value!r} (a {type(value).__name__})",
-            config_path=path,
-        )
-    ]
 
 
 def _positive(options: Mapping[str, Any], path: str, keys: Sequence[str]) -> Problems:
@@ -84,15 +43,6 @@ def _positive(options: Mapping[str, Any], path: str, keys: Sequence[str]) -> Pro
                 )
             )
     return problems
-
-
-def _collect(check: Callable[[], object]) -> Problems:
-    """Run a check that raises its one problem (a builder's own validation)."""
-    try:
-        check()
-    except RegwireError as exc:
-        return [exc]
-    return []
 
 
 def check_train_cfg(value: Any, path: str) -> Problems:
@@ -131,6 +81,7 @@ def check_dataloader(value: Any, path: str) -> Problems:
         problems += node_problems(FUNCTIONS, loader, path, {"dataset": GIVEN})
     if "dataset" in value:
         problems += node_problems(DATASETS, value["dataset"], f"{path}.dataset")
+        problems += pipeline_problems(value["dataset"], f"{path}.dataset")
     if value.get("sampler") is not None:
         given = {"dataset": GIVEN, "seed": 0}
         problems += node_problems(DATA_SAMPLERS, value["sampler"], f"{path}.sampler", given)
@@ -151,68 +102,21 @@ def _dataloader() -> Any:
 
 
 def check_optim_wrapper(value: Any, path: str) -> Problems:
-    problems = _mapping(value, path, "a mapping with an 'optimizer'")
-    if problems:
-        return problems
-    optimizer = value.get("optimizer")
-    if optimizer is None:
-        return [ConfigError(f"{PATH} needs an 'optimizer'", config_path=path)]
-    problems += node_problems(OPTIMIZERS, optimizer, f"{path}.optimizer", {"params": GIVEN})
-    wrapper = {key: item for key, item in value.items() if key != "optimizer"}
-    wrapper.setdefault("type", "OptimWrapper")
-    if "clip_grad" in wrapper:
-        from ..optim import check_clip_grad
+    from ..optim import optim_wrapper_problems
 
-        clip = wrapper.pop("clip_grad")
-        try:
-            check_clip_grad(clip)
-        except ValueError as exc:
-            problems.append(ConfigError(str(exc), config_path=f"{path}.clip_grad"))
-    return problems + node_problems(OPTIM_WRAPPERS, wrapper, path, {"optimizer": GIVEN})
+    return optim_wrapper_problems(value, path)
 
 
 def check_param_scheduler(value: Any, path: str) -> Problems:
-    """A scheduler config, a list of them, or a mapping of optimizer names to lists (several
-    optimizers); each entry's window, conversion and arguments."""
-    from ..optim import per_optimizer
+    from ..optim import param_scheduler_problems
 
-    if per_optimizer(value):
-        return [p for name, item in value.items() for p in _scheduler_list(item, f"{path}.{name}")]
-    return _scheduler_list(value, path)
+    return param_scheduler_problems(value, path)
 
 
-def _scheduler_list(value: Any, path: str) -> Problems:
-    from ..optim import scheduler_entry_problems
+def check_auto_scale_lr(value: Any, path: str) -> Problems:
+    from ..optim import auto_scale_lr_problems
 
-    entries = [(value, path)] if isinstance(value, Mapping) else None
-    if entries is None and isinstance(value, list | tuple):
-        entries = [(item, f"{path}.{index}") for index, item in enumerate(value)]
-    if entries is None:
-        return _mapping(value, path, "a scheduler config or a list of them")
-    problems: Problems = []
-    for item, where in entries:
-        if isinstance(item, Mapping):
-            if "convert_to_iter_based" in item:
-                problems += _convert_problems(item, where)
-            problems += scheduler_entry_problems(item, where)
-            item = {key: entry for key, entry in item.items() if key != "convert_to_iter_based"}
-        problems += node_problems(PARAM_SCHEDULERS, item, where, {"optimizer": GIVEN})
-    return problems
-
-
-def _convert_problems(item: Mapping[str, Any], path: str) -> Problems:
-    """``convert_to_iter_based``: a bool, and only for an epoch-based scheduler."""
-    flag, where = item["convert_to_iter_based"], f"{path}.convert_to_iter_based"
-    if not isinstance(flag, bool):
-        return [ConfigError(f"{PATH} must be true or false, got {flag!r}", config_path=where)]
-    if flag and not item.get("by_epoch", True):
-        return [
-            ConfigError(
-                "only an epoch-based scheduler (by_epoch: true) can be converted",
-                config_path=where,
-            )
-        ]
-    return []
+    return list(auto_scale_lr_problems(value, path))
 
 
 def check_evaluator(value: Any, path: str) -> Problems:
@@ -247,7 +151,13 @@ def _hook_problems(entry: Any, path: str) -> Problems:
             get_priority(priority)
         except (TypeError, ValueError) as exc:
             problems.append(ConfigError(str(exc), config_path=f"{path}.priority"))
-    return problems + node_problems(HOOKS, options, path)
+    problems += node_problems(HOOKS, options, path)
+    if options.get("type") == "EMAHook":  # its **kwargs are the averaged model's arguments
+        own = ("type", "ema_type", "strict_load", "begin_iter", "begin_epoch")
+        averaged = {key: item for key, item in options.items() if key not in own}
+        averaged["type"] = options.get("ema_type", "ExponentialMovingAverage")
+        problems += node_problems(MODELS, averaged, path, {"model": GIVEN})
+    return problems
 
 
 def check_default_hooks(value: Any, path: str) -> Problems:
@@ -273,10 +183,48 @@ def check_model(value: Any, path: str) -> Problems:
     return node_problems(MODELS, value, path)
 
 
+def check_data_preprocessor(value: Any, path: str) -> Problems:
+    if isinstance(value, Mapping) and "type" not in value:
+        return []  # the model completes it (MMPretrain's models set a default type)
+    return node_problems(MODELS, value, path)
+
+
+def data_preprocessor_fit(cfg: Mapping[str, Any]) -> Problems:
+    """The top-level ``data_preprocessor`` goes into ``model`` (when it has none): the
+    model's callable must take it."""
+    model, given = cfg.get("model"), cfg.get("data_preprocessor")
+    if given is None or not isinstance(model, Mapping) or "data_preprocessor" in model:
+        return []
+    merged = {**model, "data_preprocessor": GIVEN}
+    for problem in node_problems(MODELS, merged, "model"):
+        if problem.config_path == "model.data_preprocessor":
+            return [
+                ConfigError(
+                    f"{PATH} goes into model's config (as in MMEngine), but "
+                    f"{_type_name(model)} takes no data_preprocessor argument",
+                    config_path="data_preprocessor",
+                )
+            ]
+    return []
+
+
 def check_resume(value: Any, path: str) -> Problems:
     from ._sections import resume_flag
 
     return _collect(lambda: resume_flag(value))
+
+
+def check_model_wrapper(value: Any, path: str) -> Problems:
+    """``model_wrapper_cfg``: a MODEL_WRAPPERS node (the model is passed by the runner),
+    and a ``mixed_precision`` of known fields and dtypes."""
+    from ..model import precision_policy
+
+    problems = node_problems(MODEL_WRAPPERS, value, path, {"module": GIVEN})
+    precision = value.get("mixed_precision") if isinstance(value, Mapping) else None
+    if isinstance(precision, Mapping):
+        for problem in _collect(lambda: precision_policy(precision)):
+            problems.append(with_section(problem, path))
+    return problems
 
 
 def check_log_level(value: Any, path: str) -> Problems:
@@ -353,6 +301,8 @@ def register_runner_sections() -> None:
     """Declare the runner's sections (once: ``regwire check`` and the runner use them)."""
     sections: list[tuple[str, str, Any]] = [
         ("model", "the model (MODELS)", check_model),
+        ("data_preprocessor", "the model's data preprocessor", check_data_preprocessor),
+        ("model_wrapper_cfg", "DDP or FSDP2 around the model", check_model_wrapper),
         ("work_dir", "where checkpoints and logs go", _path_like),
         ("train_dataloader", "the training data", check_dataloader),
         ("val_dataloader", "the validation data", check_dataloader),
@@ -362,6 +312,7 @@ def register_runner_sections() -> None:
         ("test_cfg", "the test loop", check_eval_cfg),
         ("optim_wrapper", "the optimizer and its wrapper", check_optim_wrapper),
         ("param_scheduler", "the parameter schedulers", check_param_scheduler),
+        ("auto_scale_lr", "scaling learning rates by batch size", check_auto_scale_lr),
         ("val_evaluator", "the validation metrics", check_evaluator),
         ("test_evaluator", "the test metrics", check_evaluator),
         ("default_hooks", "the default hooks, by name", check_default_hooks),
@@ -373,6 +324,8 @@ def register_runner_sections() -> None:
         ("randomness", "seeding", check_randomness),
         ("env_cfg", "the process group's settings", check_env_cfg),
         ("log_level", "the run's log level", check_log_level),
+        ("visualizer", "where scalars go (Visualizer, vis_backends)", check_visualizer),
+        ("log_processor", "how log lines and scalars are made", check_log_processor),
     ]
     for name, summary, check in sections:
         register_section(name, summary, check)
@@ -403,10 +356,12 @@ def check_config(cfg: Mapping[str, Any] | Config) -> tuple[Problems, Problems]:
         if imported:
             return imported, []
     errors, warnings = check_sections(values)
+    errors += data_preprocessor_fit(values)
     if isinstance(values.get("optim_wrapper"), Mapping):
-        from ..optim import param_name_problems
+        from ..optim import optim_config_problems
 
-        errors += param_name_problems(values)
+        more_errors, more_warnings = optim_config_problems(values)
+        errors, warnings = errors + more_errors, warnings + more_warnings
     for problem in (*errors, *warnings):
         locate(problem, cfg)
     return errors, warnings

@@ -30,14 +30,17 @@ from ..data import build_dataloader
 from ..dist import init_dist
 from ..engine import BaseRunner
 from ..evaluation import build_evaluator
-from ..optim import build_optim_wrapper, build_param_schedulers
+from ..optim import build_param_schedulers
 from . import _checks  # noqa: F401  (registers the runner's sections: the names typos are of)
 from ._schema import check_keys
 from ._sections import (
     build_eval_loop,
     build_hooks,
+    build_log_processor,
     build_model,
+    build_optim_after_wrapping,
     build_train_loop,
+    build_visualizer,
     epoch_length,
     locate,
     log_level_setting,
@@ -126,12 +129,21 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
     randomness = providers.Singleton(
         set_up, config.custom_imports, config.randomness, __self__.provided.distributed.call()
     )
-    model = providers.Singleton(build_model, config.model, __self__.provided.randomness.call())
+    model = providers.Singleton(
+        build_model,
+        config.model,
+        __self__.provided.randomness.call(),
+        config.data_preprocessor,  # merged into the model's config, as MMEngine does
+    )
     train_dataloader = _dataloader(config, __self__, "train_dataloader")
     val_dataloader = _dataloader(config, __self__, "val_dataloader")
     test_dataloader = _dataloader(config, __self__, "test_dataloader")
-    optim_wrapper = providers.Singleton(
-        build_optim_wrapper, __self__.provided.model.call(), config.optim_wrapper
+    optim_wrapper = providers.Singleton(  # after wrapping: FSDP2 replaces the parameters
+        build_optim_after_wrapping,
+        __self__.provided.wrapped_model.call(),
+        config.optim_wrapper,
+        config.auto_scale_lr,  # scaled before the schedulers record the initial rates
+        config.train_dataloader,
     )
     param_schedulers = providers.Singleton(
         build_param_schedulers,
@@ -149,12 +161,17 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
     val_loop = providers.Singleton(build_eval_loop, config.val_cfg, "val_cfg")
     test_loop = providers.Singleton(build_eval_loop, config.test_cfg, "test_cfg")
     hooks = providers.Singleton(build_hooks, config.default_hooks, config.custom_hooks)
+    visualizer = providers.Singleton(build_visualizer, config.visualizer)
+    log_processor = providers.Singleton(
+        build_log_processor, config.log_processor, __self__.provided.train_loop.call()
+    )
 
     wrapped_model = providers.Singleton(
         wrap_seeded_model,
         __self__.provided.randomness.call(),  # first: seeded before any model is built
         __self__.provided.model.call(),
         __self__.provided.distributed.call(),
+        config.model_wrapper_cfg,
     )
 
     runner = providers.Singleton(
@@ -177,6 +194,8 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
         resume=providers.Callable(resume_flag, config.resume),
         cfg=config,
         log_level=providers.Callable(log_level_setting, config.log_level),
+        visualizer=__self__.provided.visualizer.call(),
+        log_processor=__self__.provided.log_processor.call(),
     )
 
     @classmethod

@@ -8,23 +8,25 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from container import ConfigError, RegwireError, did_you_mean
+from container import ConfigError, RegwireError, ValidationError, did_you_mean
 from container import locate as locate_source
 from container.config import import_custom_modules
 from providers import PATH, with_section
 
-from .._registries import HOOKS, LOOPS, MODELS
+from .._registries import HOOKS, LOG_PROCESSORS, LOOPS, MODELS, VISBACKENDS, VISUALIZERS
 from .._sections import build_at, mapping_section
 from ..data import length_of
-from ..dist import Randomness, set_random_seed
+from ..dist import Randomness, dist_info, set_random_seed
 from ..engine import HookSignatureError, check_hook, get_priority
 from ..engine._logging import log_level
-from ..model import wrap_model
+from ..model import init_model_weights, wrap_model
+from ..optim import build_optim_wrapper, scale_lr
 
 DEFAULT_HOOKS: Mapping[str, Mapping[str, Any]] = {
     "timer": {"type": "IterTimerHook"},
     "sampler_seed": {"type": "DistSamplerSeedHook"},
     "logger": {"type": "LoggerHook", "interval": 10},
+    "progress_bar": {"type": "ProgressBarHook"},
     "param_scheduler": {"type": "ParamSchedulerHook"},
     "checkpoint": {"type": "CheckpointHook", "interval": 1},
     "check_invalid_loss": {"type": "CheckInvalidLossHook", "interval": 50},
@@ -98,10 +100,24 @@ def resume_flag(value: Any) -> bool:
     return value
 
 
-def build_model(cfg: Mapping[str, Any] | None, randomness: Randomness) -> Any:
-    """Build ``model`` (after seeding: ``randomness`` is only there to order the two)."""
+def build_model(
+    cfg: Mapping[str, Any] | None, randomness: Randomness, data_preprocessor: Any = None
+) -> Any:
+    """Build ``model`` (after seeding: ``randomness`` is only there to order the two).
+
+    A top-level ``data_preprocessor`` goes into a model config that has none, as MMEngine's
+    runner does (``model.setdefault("data_preprocessor", ...)``); a node of it is checked at
+    its own path first, so errors name ``data_preprocessor``, not ``model.data_preprocessor``.
+    """
     if cfg is None:
         raise ConfigError(f"the config has no {PATH}", config_path="model")
+    if data_preprocessor is not None and isinstance(cfg, Mapping):
+        if isinstance(data_preprocessor, Mapping) and "type" in data_preprocessor:
+            problems = MODELS.validate(data_preprocessor, path="data_preprocessor")
+            if problems:
+                raise ValidationError(problems)
+        cfg = {**cfg}
+        cfg.setdefault("data_preprocessor", data_preprocessor)
     return build_at(MODELS, cfg, "model")
 
 
@@ -173,13 +189,89 @@ def _build_hook(entry: Any, path: str) -> Any:
     return hook
 
 
-def wrap_seeded_model(randomness: Randomness, model: Any, distributed: bool) -> Any:
+def wrap_seeded_model(
+    randomness: Randomness,
+    model: Any,
+    distributed: bool,
+    wrapper_cfg: Mapping[str, Any] | None = None,
+) -> Any:
     """:func:`wrap_model`, with ``randomness`` (the seeding) set up before ``model`` is built.
 
     The runner asks for the wrapped model first, so a subclass that redefines ``model``
     without depending on ``randomness`` still gets weights from the run's seed.
+    ``wrapper_cfg`` is ``model_wrapper_cfg`` (None: DDP under torchrun, else the model).
+    The model's ``init_weights`` (``init_cfg``) runs here, seeded, before it is wrapped or
+    sharded: MMEngine's runner runs it when training starts, after wrapping.
     """
-    return wrap_model(model, distributed)
+    init_model_weights(model)
+    return wrap_model(model, distributed, wrapper_cfg)
+
+
+def build_optim_after_wrapping(
+    wrapped_model: Any,
+    cfg: Any,
+    auto_scale_lr: Mapping[str, Any] | None = None,
+    train_dataloader: Any = None,
+) -> Any:
+    """:func:`build_optim_wrapper` over the parameters of the wrapped model's module, with
+    its learning rates scaled by ``auto_scale_lr`` (the world size times the training
+    dataloader's ``batch_size``, 1 when not given, as a DataLoader's default).
+
+    The wrapper is built first: ``fully_shard`` replaces the model's parameters with their
+    shards, and an optimizer built before would hold the replaced ones (DDP keeps them).
+    """
+    wrapper = build_optim_wrapper(getattr(wrapped_model, "module", wrapped_model), cfg)
+    if auto_scale_lr is not None:
+        loader = train_dataloader if isinstance(train_dataloader, Mapping) else {}
+        scale_lr(wrapper, auto_scale_lr, loader.get("batch_size", 1), dist_info()[1])
+    return wrapper
+
+
+DEFAULT_VISUALIZER: Mapping[str, Any] = {
+    "type": "Visualizer",
+    "vis_backends": [{"type": "LocalVisBackend"}],
+}
+"""MMEngine's default: scalars to ``work_dir/<timestamp>/vis_data/scalars.json``."""
+
+
+def build_visualizer(cfg: Mapping[str, Any] | None) -> Any:
+    """Build ``visualizer``: its ``vis_backends`` in ``VISBACKENDS`` (each at its path,
+    ``visualizer.vis_backends.0``), then the visualizer in ``VISUALIZERS``.
+
+    Raises:
+        ConfigError: A wrong shape, or a backend whose package is missing (naming the extra).
+        RegwireError: A node cannot be built.
+    """
+    node = dict(mapping_section(cfg if cfg is not None else DEFAULT_VISUALIZER, "visualizer"))
+    node.setdefault("type", "Visualizer")
+    given = node.pop("vis_backends", None) or []
+    if not isinstance(given, list | tuple):
+        raise ConfigError(
+            f"{PATH} must be a list of backends, got {given!r}",
+            config_path="visualizer.vis_backends",
+        )
+    backends = []
+    for index, backend in enumerate(given):
+        path = f"visualizer.vis_backends.{index}"
+        try:
+            backends.append(build_at(VISBACKENDS, backend, path))
+        except ConfigError as exc:
+            if exc.config_path is None:
+                raise with_section(exc, path) from exc.__cause__
+            raise
+    return build_at(VISUALIZERS, node, "visualizer", vis_backends=backends)
+
+
+def build_log_processor(cfg: Mapping[str, Any] | None, train_loop: Any = None) -> Any:
+    """Build ``log_processor`` (MMEngine's ``LogProcessor`` when ``type`` is omitted);
+    ``by_epoch`` follows the training loop unless given."""
+    node = dict(mapping_section(cfg if cfg is not None else {}, "log_processor"))
+    node.setdefault("type", "LogProcessor")
+    node.setdefault("by_epoch", bool(getattr(train_loop, "by_epoch", True)))
+    try:
+        return build_at(LOG_PROCESSORS, node, "log_processor")
+    except ValueError as exc:
+        raise ConfigError(str(exc), config_path="log_processor") from exc
 
 
 def build_train_loop(cfg: Mapping[str, Any] | None) -> Any:

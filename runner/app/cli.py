@@ -1,4 +1,4 @@
-"""The ``regwire`` command line: train, test, print-config, check, graph, run, list.
+"""The ``regwire`` command line: train, test, print-config, check, graph, run, plot, list.
 
 ::
 
@@ -9,7 +9,9 @@
     regwire check CONFIG [--cfg-options k=v ...]
     regwire graph CONFIG [--out FILE] [--format {dot,mermaid}] [--registry MODULE:NAME]
     regwire run CONFIG --registry MODULE:NAME [--call COMPONENT] [--cfg-options k=v ...]
+    regwire plot WORK_DIR... [--keys loss,accuracy/top1] [--out curves.png]
     regwire list [REGISTRY]
+    regwire convert-checkpoint CHECKPOINT OUT
 
 Like ``python -m``, the command puts the current directory first on ``sys.path``, so a config's
 ``custom_imports: {imports: [examples.digits.model]}`` finds modules of the project it is run
@@ -24,10 +26,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +90,31 @@ def _parser() -> argparse.ArgumentParser:
     with_config("print-config", "print the config after inheritance and overrides")
     with_config("check", "check a config without running it: every problem at once")
     _add_container_commands(with_config)
+    convert = commands.add_parser(
+        "convert-checkpoint",
+        help="a sharded checkpoint (a directory) to one file, or one file to a sharded one",
+    )
+    convert.add_argument("checkpoint", help="a sharded checkpoint directory, or a .pth file")
+    convert.add_argument("out", help="the file (or directory) to write; must not exist")
+    convert.add_argument("--debug", action="store_true", help="show tracebacks")
+    _add_plot_command(commands)
     listing = commands.add_parser("list", help="list the registries or one registry's names")
     listing.add_argument("registry", nargs="?", help="a registry name (model, hook, ...)")
     listing.add_argument("--debug", action="store_true", help="show tracebacks")
     return parser
+
+
+def _add_plot_command(commands: Any) -> None:
+    """``plot``: curves of runs from their ``vis_data/scalars.json``."""
+    plot = commands.add_parser(
+        "plot",
+        help="draw the curves of runs (their vis_data/scalars.json) into a PNG",
+        description="draw loss, learning rate and metric curves of runs, overlaid",
+    )
+    plot.add_argument("work_dirs", nargs="+", metavar="WORK_DIR", help="a run's work dir")
+    plot.add_argument("--keys", help="the values to draw, comma-separated: loss,accuracy/top1")
+    plot.add_argument("--out", default="curves.png", help="the image (default: curves.png)")
+    plot.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
 def _add_container_commands(with_config: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -163,22 +184,6 @@ def _set_work_dir(cfg: Config, args: argparse.Namespace) -> None:
         cfg["work_dir"] = str(Path("work_dirs") / Path(args.config).stem)
 
 
-@contextmanager
-def _console_log() -> Iterator[None]:
-    """Send the runs' log records to stdout while a command runs."""
-    logger = logging.getLogger(LOGGER_NAME)
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(asctime)s - %(message)s", "%H:%M:%S"))
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-
-
 def _report(cfg: Config, debug: bool = False, warn: bool = True) -> bool:
     """Check ``cfg``, print its errors and (``warn``) its warnings, one line each; return
     whether it is free of errors. With ``debug``, errors are raised instead (with their
@@ -217,8 +222,7 @@ def _train(args: argparse.Namespace) -> int:
         cfg["load_from"] = None if args.resume == "auto" else args.resume
     from ._container import Runner  # here: the runner and torch load when a command needs them
 
-    with _console_log():
-        _in_process_group(lambda: Runner.from_cfg(cfg).train(), cfg)
+    _in_process_group(lambda: Runner.from_cfg(cfg).train(), cfg)  # it logs to the console
     return 0
 
 
@@ -231,8 +235,7 @@ def _test(args: argparse.Namespace) -> int:
     cfg["resume"] = False
     from ._container import Runner
 
-    with _console_log():
-        _in_process_group(lambda: Runner.from_cfg(cfg).test(), cfg)
+    _in_process_group(lambda: Runner.from_cfg(cfg).test(), cfg)
     return 0
 
 
@@ -275,6 +278,21 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _convert(args: argparse.Namespace) -> int:
+    from ..engine import convert_checkpoint
+
+    print(f"wrote {convert_checkpoint(args.checkpoint, args.out)}")
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from ..visualization import plot_runs
+
+    keys = [key.strip() for key in args.keys.split(",") if key.strip()] if args.keys else None
+    print(f"wrote {plot_runs(args.work_dirs, args.out, keys)}")
+    return 0
+
+
 def _graph(args: argparse.Namespace) -> int:
     from ._app_commands import write_graph
 
@@ -295,6 +313,8 @@ _COMMANDS: dict[str, Any] = {
     "print-config": _print_config,
     "check": _check,
     "list": _list,
+    "plot": _plot,
+    "convert-checkpoint": _convert,
 }
 
 

@@ -6,6 +6,7 @@ collate function a section names, and a ``torch.utils.data.DataLoader`` over the
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Mapping, Sized
 from typing import Any
@@ -14,11 +15,12 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from container import BuildError, ConfigError, did_you_mean
-from providers import PATH
+from providers import PATH, with_section
 
 from .._registries import DATA_SAMPLERS, DATASETS
 from .._sections import build_at, mapping_section
 from ..dist import dist_info
+from ._annotations import DatasetArgumentError
 from ._collate import resolve_collate_fn
 
 DEFAULT_SAMPLER: Mapping[str, Any] = {"type": "DefaultSampler", "shuffle": True}
@@ -126,7 +128,13 @@ def _build_dataset(cfg: Any, path: str) -> Dataset[Any]:
     if isinstance(cfg, Mapping):
         if "type" not in cfg:
             raise ConfigError(f"{PATH} needs a 'type' (a registered dataset)", config_path=path)
-        built = build_at(DATASETS, cfg, path)
+        try:
+            built = build_at(DATASETS, cfg, path)
+        except BuildError as exc:  # a dataset's own check: name the argument at fault
+            cause = exc.__cause__
+            if isinstance(cause, DatasetArgumentError) and exc.config_path is not None:
+                raise with_section(copy.copy(cause.error), exc.config_path) from cause
+            raise
     else:
         built = cfg
     if not (hasattr(built, "__getitem__") and hasattr(built, "__len__")):

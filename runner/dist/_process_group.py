@@ -58,6 +58,12 @@ def init_dist(launcher: str | None, env_cfg: Mapping[str, Any] | None = None) ->
         )
     dist_cfg = dict(mapping_section(env.get("dist_cfg") or {}, "env_cfg.dist_cfg"))
     backend = dist_cfg.pop("backend", None) or ("nccl" if torch.cuda.is_available() else "gloo")
+    if "nccl" in str(backend) and not torch.cuda.is_available():
+        raise ConfigError(
+            f"{PATH} is {backend!r}, which needs CUDA, and this machine has no CUDA device: "
+            "use gloo (or leave the backend out: gloo without CUDA, nccl with it)",
+            config_path="env_cfg.dist_cfg.backend",
+        )
     if torch.cuda.is_available():
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group(backend, **dist_cfg)

@@ -10,8 +10,10 @@ drives built objects.
   (:class:`TrainContext`, :class:`EvalContext`); counters in a :class:`TrainState`.
 * Checkpoint files: :func:`save_checkpoint` (atomic, with a checksum),
   :func:`load_checkpoint` (verified, ``weights_only``); resuming from the newest good one
-  (:func:`newest_good_checkpoint`); one run per work dir (``.regwire.lock``); stopping
-  cleanly on a signal (:class:`Interrupted`).
+  (:func:`newest_good_checkpoint`); sharded checkpoints of an FSDP2 model (a directory
+  written by every rank with torch.distributed.checkpoint) and :func:`convert_checkpoint`;
+  one run per work dir (``.regwire.lock``); stopping cleanly on a signal
+  (:class:`Interrupted`).
 * :class:`BaseRunner` receives built objects; it never builds one from a config (the app
   does: :class:`runner.Runner`).
 """
@@ -27,9 +29,11 @@ from ._checkpoint import (
     verify_checkpoint,
     write_latest,
 )
+from ._convert import convert_checkpoint
 from ._dispatch import UNSET, DispatchTable, HookError, HookImpl, Stage, call_stage
 from ._hook import STAGES, DataBatch, Hook, Priority, get_priority, hook_names
-from ._logging import LOGGER_NAME, MessageHub, dump_config, scalars
+from ._log_processor import LogProcessor
+from ._logging import LOGGER_NAME, MessageHub, console_handler, dump_config, scalars
 from ._loops import (
     EpochBasedTrainLoop,
     EvalContext,
@@ -45,6 +49,7 @@ from ._loops import (
 from ._preemption import STOP_SIGNALS, Interrupted
 from ._resume import newest_good_checkpoint
 from ._runner import BaseRunner
+from ._sharded import RUNNER_STATE, ShardedSaver
 from ._signatures import HookSignatureError, check_hook
 from ._view import RunnerView
 from ._workdir import LOCK_FILE, WorkDirBusyError
@@ -53,6 +58,7 @@ __all__ = [
     "LAST_CHECKPOINT",
     "LOCK_FILE",
     "LOGGER_NAME",
+    "RUNNER_STATE",
     "STAGES",
     "STOP_SIGNALS",
     "UNSET",
@@ -69,10 +75,12 @@ __all__ = [
     "HookSignatureError",
     "Interrupted",
     "IterBasedTrainLoop",
+    "LogProcessor",
     "MessageHub",
     "Metrics",
     "Priority",
     "RunnerView",
+    "ShardedSaver",
     "Stage",
     "TestLoop",
     "TrainContext",
@@ -82,6 +90,8 @@ __all__ = [
     "WorkDirBusyError",
     "call_stage",
     "check_hook",
+    "console_handler",
+    "convert_checkpoint",
     "dump_config",
     "find_latest_checkpoint",
     "get_priority",

@@ -24,6 +24,7 @@ import hashlib
 import os
 import pickle
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Mapping
@@ -38,7 +39,11 @@ LAST_CHECKPOINT = "last_checkpoint"
 """The file in ``work_dir`` that names the newest checkpoint (as in MMEngine)."""
 
 TEMP_SUFFIX = ".regwire-tmp"
-"""The suffix of the temporary files a save writes before renaming them into place."""
+"""The suffix of the temporary files (and sharded checkpoints' directories) a save writes
+before renaming them into place."""
+
+DCP_METADATA = ".metadata"
+"""The file ``torch.distributed.checkpoint`` writes last into a sharded checkpoint."""
 
 _MARKER = b"\n#regwire-sha256"  # 16 bytes, then the 32-byte digest
 _TRAILER = len(_MARKER) + 32
@@ -338,10 +343,15 @@ def read_pointer(work_dir: str | os.PathLike[str]) -> Path | None:
         named = Path(work_dir) / named
     elif not named.exists() and (Path(work_dir) / named.name).exists():
         named = Path(work_dir) / named.name  # the work dir was moved or copied
-    if not named.is_file():
-        what = "is not a file" if named.exists() else "does not exist"
+    if not (named.is_file() or is_sharded_checkpoint(named)):
+        what = "is not a checkpoint" if named.exists() else "does not exist"
         raise CheckpointError(f"{str(pointer)!r} names {str(named)!r}, which {what}")
     return named
+
+
+def is_sharded_checkpoint(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a sharded checkpoint: a directory holding DCP's metadata."""
+    return (Path(path) / DCP_METADATA).is_file()
 
 
 def find_latest_checkpoint(work_dir: str | os.PathLike[str]) -> Path | None:
@@ -376,7 +386,8 @@ def write_latest(work_dir: str | os.PathLike[str], checkpoint: Path) -> None:
 
 
 def remove_leftovers(directory: str | os.PathLike[str]) -> list[Path]:
-    """Delete the temporary files killed saves left in ``directory``; return them.
+    """Delete the temporary files (and directories) killed saves left in ``directory``;
+    return them.
 
     Call it only while holding the directory's run lock: another run's save in progress
     writes such files too.
@@ -384,7 +395,10 @@ def remove_leftovers(directory: str | os.PathLike[str]) -> list[Path]:
     removed = []
     for leftover in Path(directory).glob(f".*{TEMP_SUFFIX}"):
         try:
-            leftover.unlink()
+            if leftover.is_dir() and not leftover.is_symlink():  # a sharded save's
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
         except OSError:
             continue
         removed.append(leftover)

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import torch
 from torch import nn
 
+from ..optim import load_scheduler_states
 from ._checkpoint import CheckpointError
 
 _SHOWN = 5
@@ -44,7 +45,7 @@ def unwrap(model: nn.Module) -> nn.Module:
 
 def gather_state(
     *,
-    model: nn.Module,
+    model: nn.Module | None,
     optim_wrapper: Stateful | None,
     param_schedulers: Sequence[Stateful],
     hooks: Mapping[str, object],
@@ -52,10 +53,13 @@ def gather_state(
 ) -> dict[str, Any]:
     """Collect the parts of a checkpoint from each component's ``state_dict()``.
 
-    Pass None / empty for parts not to save. Only hooks with ``state_dict`` and
-    ``load_state_dict`` are saved, under their names; the sampler likewise.
+    Pass None / empty for parts not to save (a sharded model's weights are saved apart).
+    Only hooks with ``state_dict`` and ``load_state_dict`` are saved, under their names; the
+    sampler likewise.
     """
-    checkpoint: dict[str, Any] = {"state_dict": unwrap(model).state_dict()}
+    checkpoint: dict[str, Any] = {}
+    if model is not None:
+        checkpoint["state_dict"] = unwrap(model).state_dict()
     if optim_wrapper is not None:
         checkpoint["optimizer"] = optim_wrapper.state_dict()
     if param_schedulers:
@@ -73,7 +77,7 @@ def gather_state(
 def restore_state(
     checkpoint: Mapping[str, Any],
     *,
-    model: nn.Module,
+    model: nn.Module | None,
     optim_wrapper: Stateful | None,
     param_schedulers: Sequence[Stateful],
     hooks: Mapping[str, object],
@@ -83,24 +87,26 @@ def restore_state(
     """Give each component its part of ``checkpoint`` through ``load_state_dict()``.
 
     The model's weights must match exactly, and the optimizer's state must fit its
-    parameters; both are checked before anything changes. Parts the checkpoint lacks are
+    parameters; both are checked before anything changes. ``model`` None: its weights were
+    loaded apart (a sharded checkpoint's). Parts the checkpoint lacks are
     left alone; hooks are matched by name.
 
     Raises:
         CheckpointError: The model or the optimizer does not fit (naming ``name`` and the
             keys); its ``config_path`` is ``resume``.
     """
-    module = unwrap(model)
-    check_model_fits(module, checkpoint["state_dict"], strict=True, name=name, at="resume")
+    module = unwrap(model) if model is not None else None
+    if module is not None:
+        check_model_fits(module, checkpoint["state_dict"], strict=True, name=name, at="resume")
     optimizer = getattr(optim_wrapper, "optimizer", None)
     if isinstance(optimizer, torch.optim.Optimizer) and "optimizer" in checkpoint:
         check_optimizer_fits(optimizer, checkpoint["optimizer"], name=name)
-    module.load_state_dict(checkpoint["state_dict"])
+    if module is not None:
+        module.load_state_dict(checkpoint["state_dict"])
     if optim_wrapper is not None and "optimizer" in checkpoint:
         optim_wrapper.load_state_dict(checkpoint["optimizer"])
-    saved = checkpoint.get("param_schedulers", ())
-    for scheduler, state in zip(param_schedulers, saved, strict=False):
-        scheduler.load_state_dict(state)
+    if "param_schedulers" in checkpoint:  # checked before loading, a ConfigError naming them
+        load_scheduler_states(param_schedulers, checkpoint["param_schedulers"], name)
     for name, state in checkpoint.get("hooks", {}).items():
         hook = hooks.get(name)
         if isinstance(hook, Stateful):

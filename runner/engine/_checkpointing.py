@@ -15,9 +15,12 @@ from typing import Any, Protocol
 
 import torch
 
+from ..dist import dist_info
+from ..model import is_sharded
 from . import _checkpoint as files
 from . import _checkpoint_state as parts
 from ._resume import Found, newest_good_checkpoint
+from ._sharded import ShardedSaver, load_sharded, read_any
 from ._view import RunnerView
 
 
@@ -41,18 +44,81 @@ def save(
     meta: Mapping[str, Any] | None = None,
     by_epoch: bool | None = True,
     overwrite: bool = True,
+    latest_in: Path | None = None,
+    saver: ShardedSaver | None = None,
+    async_save: bool = False,
 ) -> Path:
-    """Write a checkpoint of ``run`` to ``path`` (see ``BaseRunner.save_checkpoint``)."""
+    """Write a checkpoint of ``run`` to ``path`` (see ``BaseRunner.save_checkpoint``); every
+    rank calls it. A sharded model is saved by every rank into the directory ``path``
+    (:mod:`._sharded`, through ``saver``); any other by rank 0 alone into the file ``path``.
+    ``latest_in``: the directory whose ``last_checkpoint`` is to name it."""
+    sharded = is_sharded(run.model)
+    if not sharded and dist_info()[0] != 0:
+        return path
     checkpoint = parts.gather_state(
-        model=run.model,
-        optim_wrapper=run.optim_wrapper if save_optimizer else None,
+        model=None if sharded else run.model,
+        optim_wrapper=run.optim_wrapper if save_optimizer and not sharded else None,
         param_schedulers=run.param_schedulers if save_param_scheduler else (),
         hooks=run.hook_names,
         sampler=getattr(run.train_dataloader, "sampler", None),
     )
-    checkpoint["meta"] = files.run_meta(run.state.resume_point(by_epoch), run.seed, meta)
+    extra = {**_layout(run), **(meta or {})}
+    checkpoint["meta"] = files.run_meta(run.state.resume_point(by_epoch), run.seed, extra)
     run.call_hook("before_save_checkpoint", checkpoint=checkpoint)
-    return files.save_checkpoint(checkpoint, path, overwrite=overwrite)
+    if sharded:
+        optimizer = getattr(run.optim_wrapper, "optimizer", None) if save_optimizer else None
+        return (saver or ShardedSaver()).save(
+            parts.unwrap(run.model),
+            optimizer,
+            checkpoint,
+            path,
+            overwrite=overwrite,
+            async_save=async_save,
+            pointer=latest_in,
+        )
+    written = files.save_checkpoint(checkpoint, path, overwrite=overwrite)
+    if latest_in is not None:
+        files.write_latest(latest_in, written)
+    return written
+
+
+def _layout(run: CheckpointedRun) -> dict[str, int]:
+    """The world size and the samples of one step over all ranks: a run stopped mid-epoch
+    resumes at another world size only with the same global batch."""
+    world_size = dist_info()[1]
+    batch_size = getattr(run.train_dataloader, "batch_size", None)
+    layout = {"world_size": world_size}
+    if isinstance(batch_size, int):
+        layout["global_batch"] = world_size * batch_size
+    return layout
+
+
+def check_layout(run: CheckpointedRun, meta: Mapping[str, Any], name: str) -> None:
+    """Refuse to resume mid-epoch where the samples already trained on cannot be mapped to
+    this run's ranks: another global batch (world size times ``batch_size``).
+
+    Raises:
+        CheckpointError: Naming ``train_dataloader.batch_size`` and the value that fits.
+    """
+    saved, saved_world = meta.get("global_batch"), meta.get("world_size", 1)
+    world_size = dist_info()[1]
+    batch_size = getattr(run.train_dataloader, "batch_size", None)
+    if not meta.get("inner_iter") or not isinstance(saved, int) or not isinstance(batch_size, int):
+        return
+    if saved == world_size * batch_size:
+        return
+    fits = (
+        f"set it to {saved // world_size}"
+        if saved % world_size == 0
+        else f"no batch size does at world size {world_size}; resume at world size {saved_world}"
+    )
+    raise files.CheckpointError(
+        f"{name} stopped mid-epoch after {meta['inner_iter']} steps of {saved} samples "
+        f"({saved_world} ranks x {saved // max(saved_world, 1)}); {world_size} ranks x "
+        f"{batch_size} take other samples, so its position cannot be mapped to this world "
+        f"size: {fits}",
+        config_path="train_dataloader.batch_size",
+    )
 
 
 def load_weights(
@@ -67,12 +133,22 @@ def load_weights(
         CheckpointError: The file is missing, corrupt or unreadable, or its weights do not
             fit the model (a shape differs; with ``strict``, a key is missing on either side).
     """
-    checkpoint = files.load_checkpoint(filename, map_location, config_path="load_from")
+    checkpoint = read_any(Path(filename), config_path="load_from")
     module = parts.unwrap(run.model)
-    missing, unexpected = parts.check_model_fits(
-        module, checkpoint["state_dict"], strict=strict, name=repr(str(filename)), at="load_from"
-    )
-    module.load_state_dict(checkpoint["state_dict"], strict=False)
+    name = repr(str(filename))
+    fits: list[tuple[list[str], list[str]]] = []
+
+    def check(state_dict: Mapping[str, Any]) -> None:
+        fits.append(
+            parts.check_model_fits(module, state_dict, strict=strict, name=name, at="load_from")
+        )
+
+    if "sharded_dir" in checkpoint:
+        load_sharded(Path(filename), module, None, strict=strict, check=check, at="load_from")
+    else:
+        check(checkpoint["state_dict"])
+        module.load_state_dict(checkpoint["state_dict"], strict=False)
+    missing, unexpected = fits[0]
     if missing or unexpected:
         run.logger.warning(
             "loaded %s with missing keys %s and unexpected keys %s", filename, missing, unexpected
@@ -91,16 +167,30 @@ def restore(
         CheckpointError: The model or the optimizer does not fit (naming the keys); nothing
             has been changed then.
     """
+    meta = checkpoint.get("meta", {})
+    check_layout(run, meta, repr(str(filename)))
+    sharded_dir = checkpoint.get("sharded_dir")
+    if sharded_dir is not None:
+        module = parts.unwrap(run.model)
+        load_sharded(
+            Path(sharded_dir),
+            module,
+            getattr(run.optim_wrapper, "optimizer", None),
+            strict=True,
+            check=lambda state: parts.check_model_fits(
+                module, state, strict=True, name=repr(str(filename)), at="resume"
+            ),
+            at="resume",
+        )
     parts.restore_state(
         checkpoint,
-        model=run.model,
+        model=None if sharded_dir is not None else run.model,
         optim_wrapper=run.optim_wrapper,
         param_schedulers=run.param_schedulers,
         hooks=run.hook_names,
         sampler=getattr(run.train_dataloader, "sampler", None),
         name=repr(str(filename)),
     )
-    meta = checkpoint.get("meta", {})
     run.state.load_state_dict(meta)
     seed = meta.get("seed")
     if seed is not None and run.seed is not None and seed != run.seed:
@@ -127,7 +217,7 @@ def resume_run(run: CheckpointedRun, filename: str | os.PathLike[str] | None) ->
             the run does not fit one.
     """
     if filename is not None:
-        checkpoint = files.load_checkpoint(filename, config_path="resume")
+        checkpoint = read_any(Path(filename), config_path="resume")
         if "iter" not in checkpoint.get("meta", {}):
             raise files.CheckpointError(
                 f"{str(filename)!r} holds weights alone, no training position to resume "

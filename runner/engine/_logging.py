@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import sys
 from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,13 +12,15 @@ from typing import Any
 
 import attrs
 import torch
-import yaml
+from tqdm import tqdm
 
 from container import did_you_mean
-from providers import copy_plain
+
+from ..dist import is_main_process
+from ..visualization import dump_config as write_config
 
 LOGGER_NAME = "regwire"
-"""Every runner logs to a child of this logger; the CLI sends it to the console."""
+"""Every runner logs to a child of this logger, which sends its records to the console."""
 
 
 @attrs.define
@@ -103,12 +106,43 @@ def log_level(value: int | str) -> int:
     )
 
 
+class ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The console of every run: writes to the ``sys.stdout`` of the moment (so a test's
+    capture or a redirection sees the lines), around any progress bar (which it redraws
+    after the line), and on ranks other than 0 only warnings and errors."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+        self.setFormatter(logging.Formatter("%(asctime)s - %(message)s", "%H:%M:%S"))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or is_main_process()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = stream = sys.stdout
+        with tqdm.external_write_mode(file=stream):
+            super().emit(record)
+
+
+def console_handler() -> logging.Handler:
+    """The console handler of the ``regwire`` logger, added at the first call (once per
+    process: a runner made in Python prints as one made by the CLI does, each line once)."""
+    parent = logging.getLogger(LOGGER_NAME)
+    for handler in parent.handlers:
+        if isinstance(handler, ConsoleHandler):
+            return handler
+    handler = ConsoleHandler()
+    parent.addHandler(handler)
+    return handler
+
+
 def make_logger(name: str, level: int = logging.INFO) -> logging.Logger:
     """Return the logger of one run at ``level``.
 
-    The logger is ``regwire.<name>``; it propagates to ``regwire``, which the command line
-    (or the application) sends to the console.
+    The logger is ``regwire.<name>``; it propagates to ``regwire``, which prints to the
+    console (:func:`console_handler`) and on to the root logger.
     """
+    console_handler()
     logger = logging.getLogger(LOGGER_NAME).getChild(name)
     logger.setLevel(level)
     return logger
@@ -144,24 +178,7 @@ def make_log_dir(work_dir: Path, timestamp: str) -> Path:
 
 def dump_config(cfg: Mapping[str, Any], log_dir: Path) -> Path:
     """Write the run's config to ``log_dir/config.yaml`` (``cfg.dump`` when it has one)."""
-    target = log_dir / "config.yaml"
-    dump = getattr(cfg, "dump", None)
-    if callable(dump):
-        dump(target)
-        return target
-    try:
-        text = yaml.dump(copy_plain(cfg), Dumper=_Dumper, sort_keys=False)
-    except yaml.YAMLError:
-        text = f"# not representable as YAML; Python repr:\n# {cfg!r}\n"
-    target.write_text(text, encoding="utf-8")
-    return target
-
-
-class _Dumper(yaml.SafeDumper):
-    """``safe_dump``, writing tuples (of Python configs) as lists."""
-
-
-_Dumper.add_representer(tuple, lambda dumper, value: dumper.represent_list(value))
+    return write_config(cfg, log_dir / "config.yaml")
 
 
 def scalars(values: object) -> dict[str, float]:

@@ -2,7 +2,8 @@
 
 ``resume: true`` without a file continues from the newest checkpoint in the work directory
 that loads and verifies: the one ``last_checkpoint`` names first, then every other ``*.pth``
-there (and in the folder the pointer names, a CheckpointHook's ``out_dir``), newest first.
+there (and in the folder the pointer names, a CheckpointHook's ``out_dir``), newest first;
+a sharded checkpoint is a directory of that name, whose run state is read here.
 Each one skipped is reported with its reason. When checkpoints are there but none of them
 loads, the run stops with an error naming them; only a work directory with no checkpoint at
 all starts from scratch. Weights alone (no training position) are never taken for one.
@@ -15,7 +16,8 @@ from typing import Any
 
 import attrs
 
-from ._checkpoint import LAST_CHECKPOINT, CheckpointError, load_checkpoint, read_pointer
+from ._checkpoint import LAST_CHECKPOINT, CheckpointError, read_pointer
+from ._sharded import read_any
 
 
 @attrs.frozen
@@ -53,7 +55,7 @@ def newest_good_checkpoint(work_dir: Path) -> Found | None:
     candidates += [path for path in by_age if path.resolve() not in seen]
     for path in candidates:
         try:
-            checkpoint = load_checkpoint(path, config_path="resume")
+            checkpoint = read_any(path, config_path="resume")
         except CheckpointError as exc:
             skipped.append((path, str(exc)))
             continue

@@ -11,7 +11,6 @@ import itertools
 import logging
 import os
 import time
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -23,12 +22,14 @@ from torch import nn
 from container import ConfigError
 from providers import PATH
 
-from ..dist import Randomness, dist_info, is_main_process
+from ..dist import Randomness, is_main_process
 from ..optim import OptimWrapper
-from . import _checkpoint as ckpt
+from ..visualization import LocalVisBackend, Visualizer
 from . import _checkpointing as checkpointing
+from ._counters import RunCounters
 from ._dispatch import UNSET, DispatchTable, Stage, call_stage, unknown_stage
-from ._logging import MessageHub, close_handler, dump_config, log_to_file, make_log_dir, make_logger
+from ._log_processor import LogProcessor
+from ._logging import MessageHub, make_logger
 from ._logging import log_level as parse_log_level
 from ._loops import (
     EvalContext,
@@ -41,12 +42,14 @@ from ._loops import (
     ValLoop,
 )
 from ._preemption import Interrupted, StopRequest, stop_on_signals
+from ._run_log import log_start, open_record
+from ._sharded import ShardedSaver, read_any
 from ._workdir import decided_on_main, hold_work_dir, refuse_to_overwrite
 
 _run_ids = itertools.count()
 
 
-class BaseRunner:
+class BaseRunner(RunCounters):
     """Trains, validates and tests a model with injected components and hooks.
 
     Args:
@@ -70,7 +73,11 @@ class BaseRunner:
             ``work_dir`` when ``load_from`` is None.
         cfg: The config the run was built from, dumped into the log directory.
         log_level: The level of the run's logger (MMEngine's ``log_level``): ``"INFO"``
-            logs progress lines, ``"WARNING"`` only problems.
+            logs progress lines, ``"WARNING"`` only problems. It prints to the console
+            (rank 0; other ranks only warnings) and to ``work_dir/<timestamp>/<timestamp>.log``.
+        visualizer: Where logged scalars go; by default a ``LocalVisBackend``
+            (``work_dir/<timestamp>/vis_data/scalars.json``), as in MMEngine.
+        log_processor: Makes log lines and scalars (``LogProcessor()`` by default).
 
     Raises:
         ConfigError: Validation or test data come without their evaluator, or the reverse.
@@ -99,8 +106,12 @@ class BaseRunner:
         resume: bool = False,
         cfg: Mapping[str, Any] | None = None,
         log_level: int | str = "INFO",
+        visualizer: Visualizer | None = None,
+        log_processor: LogProcessor | None = None,
     ) -> None:
         level = parse_log_level(log_level)  # before anything is made
+        self.log_processor = log_processor if log_processor is not None else LogProcessor()
+        self.visualizer = visualizer or Visualizer(vis_backends=[LocalVisBackend()])
         self.model = model
         self.train_dataloader = train_dataloader
         self.val_dataloader = val_dataloader
@@ -119,7 +130,7 @@ class BaseRunner:
         self._given_hooks = list(hooks)  # in registration order, which names them
         self._set_hooks()  # first: a hook that does not fit fails before files are made
         self.state = TrainState()
-        self.message_hub = MessageHub()
+        self.message_hub = MessageHub(window=max(100, self.log_processor.max_window))
         self.timestamp = time.strftime("%Y%m%d_%H%M%S", time.localtime())
         self.work_dir = Path(work_dir).resolve() if work_dir is not None else None
         self.log_dir: Path | None = None  # made when the first run starts, holding work_dir
@@ -127,20 +138,13 @@ class BaseRunner:
         self._log_handler: logging.Handler | None = None
         self._written: set[Path] = set()  # checkpoints this runner wrote: it may replace them
         self._resumed_dir: Path | None = None  # where the checkpoint resumed from lies
+        self._saver = ShardedSaver()  # a sharded model's saves (and the one in flight)
 
     def _open_log(self) -> None:
-        """Make ``work_dir/<timestamp>/`` (main process) and the log file there; log the seed
-        and the hooks, and dump the config there. Once per runner, at its first run."""
+        """Open ``work_dir/<timestamp>/`` (once, main process) and log the seed and hooks."""
         if self.work_dir is not None and is_main_process() and self.log_dir is None:
-            self.log_dir = make_log_dir(self.work_dir, self.timestamp)
-            self._log_handler = log_to_file(self.logger, self.log_dir / f"{self.timestamp}.log")
-            weakref.finalize(self, close_handler, self.logger, self._log_handler)
-            if self.cfg is not None:
-                dump_config(self.cfg, self.log_dir)
-        if self.randomness is not None:
-            seeded = self.randomness
-            self.logger.info("seed: %d (deterministic: %s)", seeded.seed, seeded.deterministic)
-        self.logger.info("hooks by stage:\n%s", self._table.format())
+            self.log_dir, self._log_handler = open_record(self, self.work_dir)
+        log_start(self, self._table.format())
 
     # -- what hooks read --------------------------------------------------------------------
 
@@ -153,44 +157,6 @@ class BaseRunner:
     def hook_names(self) -> dict[str, object]:
         """The hooks by the names their checkpoint state is saved under."""
         return dict(zip(self._table.names, self._table.hooks, strict=True))
-
-    @property
-    def epoch(self) -> int:
-        return self.state.epoch
-
-    @property
-    def iter(self) -> int:
-        return self.state.iter
-
-    @property
-    def inner_iter(self) -> int:
-        return self.state.inner_iter
-
-    @property
-    def max_epochs(self) -> int:
-        return self.state.max_epochs
-
-    @property
-    def max_iters(self) -> int:
-        return self.state.max_iters
-
-    @property
-    def rank(self) -> int:
-        """This process's rank (0 without torch.distributed)."""
-        return dist_info()[0]
-
-    @property
-    def world_size(self) -> int:
-        """The number of processes (1 without torch.distributed)."""
-        return dist_info()[1]
-
-    @property
-    def distributed(self) -> bool:
-        return self.world_size > 1
-
-    @property
-    def seed(self) -> int | None:
-        return None if self.randomness is None else self.randomness.seed
 
     # -- hooks ------------------------------------------------------------------------------
 
@@ -258,7 +224,10 @@ class BaseRunner:
                 self.model, dataloader, optim_wrapper, self.state, self.call_hook, validate, stop
             )
             with stop_on_signals(stop):
-                return loop.run(context)
+                try:
+                    return loop.run(context)
+                finally:
+                    self._saver.wait()  # an asynchronous save is in place before the run ends
 
     def val(self) -> Metrics:
         """Validate once (after loading ``load_from``); return the metrics."""
@@ -305,6 +274,7 @@ class BaseRunner:
                 try:
                     self.call_hook("after_run")
                 finally:
+                    self.visualizer.close()  # its files reopen at the next record too
                     if self._log_handler is not None:
                         self._log_handler.close()  # reopened by the next record
 
@@ -336,13 +306,10 @@ class BaseRunner:
     def _halt(self, signum: int) -> NoReturn:
         """Where training stops for a signal: save the position exactly, then raise."""
         path = None
-        if self.work_dir is not None:
-            if is_main_process():
-                path = self.save_checkpoint(
-                    self.work_dir, f"iter_{self.state.iter}.pth", by_epoch=None, latest=True
-                )
-            else:
-                path = self.work_dir / f"iter_{self.state.iter}.pth"
+        if self.work_dir is not None:  # every rank: a sharded model is saved by all
+            path = self.save_checkpoint(
+                self.work_dir, f"iter_{self.state.iter}.pth", by_epoch=None, latest=True
+            )
         error = Interrupted(signum, path)
         self.logger.warning("%s", error)
         raise error
@@ -357,11 +324,14 @@ class BaseRunner:
         meta: Mapping[str, Any] | None = None,
         by_epoch: bool | None = True,
         latest: bool = False,
+        async_save: bool = False,
     ) -> Path:
         """Write a checkpoint of the run to ``out_dir/filename`` (atomically, checksummed).
 
-        A file this runner did not write is never replaced, unless it lies where the
-        checkpoint the run resumed from lies (the run continues the one that wrote it).
+        Every rank calls it (as MMEngine's does): rank 0 writes the file, or, for a model
+        sharded with FSDP2, every rank writes its shards into the directory of that name
+        (:mod:`runner.engine._sharded`). A file this runner did not write is never
+        replaced, unless it lies where the checkpoint the run resumed from lies.
 
         Args:
             out_dir: The directory.
@@ -374,6 +344,8 @@ class BaseRunner:
                 continues right after that point.
             latest: Also record it as the newest in ``work_dir/last_checkpoint`` (in
                 ``out_dir`` when the run has no ``work_dir``), which ``resume`` reads.
+            async_save: A sharded checkpoint is written on a thread while training goes on
+                (put in place when done; the next save or the end of training waits for it).
 
         Returns:
             The path written.
@@ -391,10 +363,11 @@ class BaseRunner:
             meta=meta,
             by_epoch=by_epoch,
             overwrite=overwrite,
+            latest_in=(self.work_dir or path.parent) if latest else None,
+            saver=self._saver,
+            async_save=async_save,
         )
         self._written.add(written.resolve())
-        if latest:
-            ckpt.write_latest(self.work_dir or written.parent, written)
         return written
 
     def load_checkpoint(
@@ -418,7 +391,7 @@ class BaseRunner:
             CheckpointError: The file is missing, corrupt or unreadable, or the model or the
                 optimizer does not fit it (naming the keys).
         """
-        checkpoint = ckpt.load_checkpoint(filename, "cpu", config_path="resume")
+        checkpoint = read_any(Path(filename), config_path="resume")
         return checkpointing.restore(self, filename, checkpoint)
 
 

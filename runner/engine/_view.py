@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from torch import nn
 
 from ..optim import OptimWrapper
+from ..visualization import Visualizer
+from ._log_processor import LogProcessor
 from ._logging import MessageHub
 from ._loops import EvalLoop, TrainLoop, TrainState
 
@@ -93,6 +95,14 @@ class RunnerView(Protocol):
     def logger(self) -> logging.Logger: ...
 
     @property
+    def visualizer(self) -> Visualizer:
+        """Sends scalars to the backends (``vis_data/scalars.json``, TensorBoard...)."""
+
+    @property
+    def log_processor(self) -> LogProcessor:
+        """Makes the log lines and the scalars of a logging step, alike."""
+
+    @property
     def work_dir(self) -> Path | None:
         """Where checkpoints go; None for a run that writes nothing."""
 
@@ -134,6 +144,8 @@ class RunnerView(Protocol):
         meta: Mapping[str, Any] | None = None,
         by_epoch: bool | None = True,
         latest: bool = False,
+        async_save: bool = False,
     ) -> Path:
-        """Write a checkpoint of the run to ``out_dir/filename`` (atomically)."""
+        """Write a checkpoint of the run to ``out_dir/filename`` (atomically); every rank
+        calls it."""
         ...

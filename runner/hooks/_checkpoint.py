@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import shutil
 import string
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import torch
+
+from container import ConfigError
 
 from .._registries import HOOKS
 from .._sections import check_positive
 from ..dist import is_main_process
-from ..engine import CheckpointError, DataBatch, Hook, Priority, RunnerView
+from ..engine import (
+    CheckpointError,
+    DataBatch,
+    Hook,
+    Priority,
+    RunnerView,
+    load_checkpoint,
+    save_checkpoint,
+)
+from ..model import is_sharded
+from ._best import GREATER_KEYS, LESS_KEYS, WORST, as_list, check_rule, infer_rule, is_better
 
 
 @HOOKS.register_module()
@@ -33,6 +51,22 @@ class CheckpointHook(Hook):
         filename_tmpl: The file name, formatted with the epoch or iteration count
             (``epoch_{}.pth`` / ``iter_{}.pth`` by default): one ``{}`` field, and a plain
             file name (no directory part).
+        save_best: After each validation, keep the checkpoint of the best value of this
+            metric (a name, a list of names, or ``auto``: the first metric) as
+            ``best_<metric>_<epoch|iter>_N.pth`` (``/`` in the name becomes ``_``), without
+            the optimizer. A new best is written (atomically) before the previous one of
+            that metric is deleted, so there is one, never none.
+        rule: ``greater`` or ``less`` (one for all metrics, or a list, one each); None infers
+            it from the name (``greater_keys``, ``less_keys``).
+        greater_keys: Names (or parts of names) that are better greater (MMEngine's list by
+            default: ``acc``, ``top``, ``mAP``...).
+        less_keys: Names (or parts) that are better less (``loss``).
+        published_keys: After training, write a copy of the last and the best checkpoints
+            holding only these keys (``meta``, ``state_dict``) as ``<name>-<sha256[:8]>.pth``.
+        save_begin: The first epoch or iteration count from which to save.
+        async_save: Write a sharded checkpoint (``model_wrapper_cfg: {type:
+            FullyShardedModel}``) on a thread while training goes on; other checkpoints are
+            written at once.
 
     Raises:
         ValueError: ``interval`` is not a positive int, ``filename_tmpl`` is not a file name
@@ -51,6 +85,13 @@ class CheckpointHook(Hook):
         save_param_scheduler: bool = True,
         out_dir: str | None = None,
         filename_tmpl: str | None = None,
+        async_save: bool = False,
+        save_best: str | list[str] | None = None,
+        rule: Literal["greater", "less"] | list[Literal["greater", "less"]] | None = None,
+        greater_keys: str | Sequence[str] | None = None,
+        less_keys: str | Sequence[str] | None = None,
+        published_keys: str | list[str] | None = None,
+        save_begin: int = 0,
     ) -> None:
         check_positive("interval", interval)
         self.interval = interval
@@ -63,20 +104,49 @@ class CheckpointHook(Hook):
         self.filename_tmpl = _check_template(
             filename_tmpl or ("epoch_{}.pth" if by_epoch else "iter_{}.pth")
         )
+        self.async_save = async_save
+        self.save_begin = save_begin
+        self.save_best = as_list(save_best, "save_best")
+        rules = [check_rule(r) for r in (rule if isinstance(rule, list) else [rule])]
+        if len(rules) == 1:
+            rules *= max(len(self.save_best), 1)
+        if self.save_best and len(rules) != len(self.save_best):
+            raise ValueError(f"rule lists {len(rules)} rules for {len(self.save_best)} metrics")
+        self.greater_keys = as_list(greater_keys, "greater_keys") or list(GREATER_KEYS)
+        self.less_keys = as_list(less_keys, "less_keys") or list(LESS_KEYS)
+        self.rules: dict[str, str] = {}
+        for key, given in zip(self.save_best, rules, strict=False):
+            if key != "auto":
+                self.rules[key] = given or infer_rule(key, self.greater_keys, self.less_keys)
+        self._auto_rule = rules[0] if "auto" in self.save_best else None
+        self.published_keys = as_list(published_keys, "published_keys") or None
         self._kept: list[str] = []
+        self._best: dict[str, dict[str, Any]] = {}  # metric -> {"score", "file"}
 
     def state_dict(self) -> dict[str, Any]:
         """The file names of the kept checkpoints, oldest first (names: the save directory
-        may be moved or copied, and a copy must not delete the original's files)."""
-        return {"kept": list(self._kept)}
+        may be moved or copied, and a copy must not delete the original's files), and the
+        best score and file of each ``save_best`` metric."""
+        return {"kept": list(self._kept), "best": {k: dict(v) for k, v in self._best.items()}}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._kept = [Path(str(path)).name for path in state.get("kept", [])]
+        self._best = {
+            str(key): {"score": float(v["score"]), "file": Path(str(v["file"])).name}
+            for key, v in state.get("best", {}).items()
+        }
 
     def before_train(self, runner: RunnerView) -> None:
         """A new run (at iteration 0) refuses an ``out_dir`` of its own that already holds
         checkpoints of its name pattern: it would overwrite them (the work dir itself is
         checked by the runner)."""
+        if self.async_save and not is_sharded(runner.model):
+            raise ConfigError(
+                "CheckpointHook(async_save=True) writes sharded checkpoints in the background, "
+                "and this model is not sharded (model_wrapper_cfg: {type: FullyShardedModel}); "
+                "its one-file checkpoints are written at once: remove async_save",
+                config_path="default_hooks.checkpoint.async_save",
+            )
         out_dir = self._out_dir(runner.work_dir)
         if self.out_dir is None or out_dir is None or runner.iter > 0 or not out_dir.is_dir():
             return
@@ -95,7 +165,7 @@ class CheckpointHook(Hook):
     def after_train_epoch(self, runner: RunnerView) -> None:
         if not self.by_epoch:
             return
-        if self.every_n_epochs(runner, self.interval) or (
+        if self.every_n_epochs(runner, self.interval, self.save_begin) or (
             self.save_last and self.is_last_train_epoch(runner)
         ):
             self._save(runner, runner.epoch + 1)
@@ -105,14 +175,14 @@ class CheckpointHook(Hook):
     ) -> None:
         if self.by_epoch:
             return
-        if self.every_n_train_iters(runner, self.interval) or (
+        if self.every_n_train_iters(runner, self.interval, self.save_begin) or (
             self.save_last and self.is_last_train_iter(runner)
         ):
             self._save(runner, runner.iter + 1)
 
     def _save(self, runner: RunnerView, count: int) -> None:
         out_dir = self._out_dir(runner.work_dir)
-        if out_dir is None or not is_main_process():
+        if out_dir is None:  # every rank saves: a sharded model's shards are on all of them
             return
         filename = self.filename_tmpl.format(count)
         if filename in self._kept:
@@ -125,11 +195,78 @@ class CheckpointHook(Hook):
             save_param_scheduler=self.save_param_scheduler,
             by_epoch=self.by_epoch,
             latest=True,
+            async_save=self.async_save,
         )
+        if not is_main_process():
+            return
         runner.logger.info("saved checkpoint %s", path)
         if self.max_keep_ckpts > 0:
-            while len(self._kept) > self.max_keep_ckpts:  # only ever in the save directory
-                (path.parent / Path(self._kept.pop(0)).name).unlink(missing_ok=True)
+            # An asynchronous save is still being written: keep one more until it is, so that
+            # max_keep_ckpts finished checkpoints are always there.
+            limit = self.max_keep_ckpts + (1 if self.async_save else 0)
+            while len(self._kept) > limit:  # only ever in the save directory
+                _remove(path.parent / Path(self._kept.pop(0)).name)
+
+    def after_val_epoch(
+        self, runner: RunnerView, metrics: Mapping[str, float] | None = None
+    ) -> None:
+        """Save the best checkpoint of each ``save_best`` metric that improved; then save the
+        newest interval checkpoint again, so that it resumes knowing the new best."""
+        out_dir = self._out_dir(runner.work_dir)
+        if not self.save_best or not metrics or out_dir is None or not is_main_process():
+            return
+        if "auto" in self.save_best and not self.rules:
+            key = next(iter(metrics))
+            self.save_best = [key if k == "auto" else k for k in self.save_best]
+            self.rules[key] = self._auto_rule or infer_rule(key, self.greater_keys, self.less_keys)
+        count = runner.epoch if self.by_epoch else runner.iter
+        improved = False
+        for key, rule in self.rules.items():
+            score = metrics.get(key)
+            best = self._best.get(key, {"score": WORST[rule], "file": None})
+            if score is None or not is_better(rule, float(score), best["score"]):
+                continue
+            name = f"best_{key.replace('/', '_')}_{self.filename_tmpl.format(count)}"
+            path = runner.save_checkpoint(
+                out_dir, name, save_optimizer=False, save_param_scheduler=False, by_epoch=None
+            )
+            if best["file"] not in (None, name):  # the new one is safely on disk first
+                _remove(out_dir / best["file"])
+            self._best[key] = {"score": float(score), "file": name}
+            single = len(self.rules) == 1
+            runner.message_hub.update_info("best_score" if single else f"best_score_{key}", score)
+            runner.message_hub.update_info("best_ckpt" if single else f"best_ckpt_{key}", str(path))
+            runner.logger.info(
+                "best %s %.4f at %s %d: saved %s", key, score, self._unit, count, path
+            )
+            improved = True
+        newest = self.filename_tmpl.format(count)
+        if improved and self._kept and self._kept[-1] == newest:
+            runner.save_checkpoint(
+                out_dir,
+                newest,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler,
+                by_epoch=None,
+                latest=True,
+            )
+
+    @property
+    def _unit(self) -> str:
+        return "epoch" if self.by_epoch else "iter"
+
+    def after_train(self, runner: RunnerView) -> None:
+        """With ``published_keys``: publish the last and the best checkpoints."""
+        out_dir = self._out_dir(runner.work_dir)
+        if self.published_keys is None or out_dir is None or not is_main_process():
+            return
+        names = ([self._kept[-1]] if self.save_last and self._kept else []) + [
+            best["file"] for best in self._best.values()
+        ]
+        for name in names:
+            if (out_dir / name).is_file():
+                path = publish(out_dir / name, self.published_keys)
+                runner.logger.info("published %s as %s", name, path)
 
     def _out_dir(self, work_dir: Path | None) -> Path | None:
         if self.out_dir is None:
@@ -138,6 +275,25 @@ class CheckpointHook(Hook):
         if out_dir.is_absolute():
             return out_dir
         return (work_dir if work_dir is not None else Path.cwd()) / out_dir
+
+
+def _remove(checkpoint: Path) -> None:
+    """Delete a checkpoint: a file, or a sharded checkpoint's directory."""
+    if checkpoint.is_dir() and not checkpoint.is_symlink():
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    else:
+        checkpoint.unlink(missing_ok=True)
+
+
+def publish(path: Path, keys: Sequence[str]) -> Path:
+    """Write a copy of the checkpoint at ``path`` with only ``keys``, named
+    ``<stem>-<first 8 hex digits of its SHA-256>.pth`` (MMEngine's ``published_keys``)."""
+    checkpoint = load_checkpoint(path, config_path="default_hooks.checkpoint.published_keys")
+    kept = {key: value for key, value in checkpoint.items() if key in keys}
+    buffer = io.BytesIO()
+    torch.save(kept, buffer)
+    digest = hashlib.sha256(buffer.getvalue()).hexdigest()[:8]
+    return save_checkpoint(kept, path.with_name(f"{path.stem}-{digest}.pth"))
 
 
 def _check_template(template: str) -> str:

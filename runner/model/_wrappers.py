@@ -11,15 +11,26 @@ its own copy of the step, a model's own ``train_step`` is kept under DDP: it mus
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Any, cast
 
 import torch
+import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from container import ConfigError
+from providers import PATH, with_section
+
+from .._registries import MODEL_WRAPPERS
+from .._sections import build_at, mapping_section
 from ..optim import OptimWrapper
 from ._base_model import BaseModel
 
+WRAPPER_SECTION = "model_wrapper_cfg"
+"""The config key that chooses the model wrapper (MMEngine's name)."""
 
+
+@MODEL_WRAPPERS.register_module()
 class DistributedModel(DistributedDataParallel):
     """``DistributedDataParallel`` for a :class:`BaseModel`.
 
@@ -37,6 +48,12 @@ class DistributedModel(DistributedDataParallel):
         if not isinstance(module, BaseModel):
             raise TypeError(f"DistributedModel wraps a BaseModel, got {type(module).__name__}")
         _check_train_step(module)
+        if not (dist.is_available() and dist.is_initialized()):
+            raise ConfigError(
+                f"{PATH} is DistributedModel, which needs a process group, and none is joined: "
+                "start with torchrun --nproc-per-node N -m runner train CONFIG --launcher pytorch",
+                config_path=WRAPPER_SECTION,
+            )
         super().__init__(module, **kwargs)
 
     @property
@@ -73,11 +90,33 @@ def _check_train_step(module: BaseModel) -> None:
     )
 
 
-def wrap_model(model: Any, distributed: bool) -> Any:
-    """Put the model on this process's device and wrap it in :class:`DistributedModel`."""
-    if not distributed:
-        return model
-    if torch.cuda.is_available():
+def wrap_model(model: Any, distributed: bool, cfg: Mapping[str, Any] | None = None) -> Any:
+    """Wrap the model as ``model_wrapper_cfg`` says, or in :class:`DistributedModel` under
+    torchrun when it says nothing (a single process: the model itself).
+
+    Args:
+        model: The model.
+        distributed: Whether a process group was joined.
+        cfg: The ``model_wrapper_cfg`` node (``{type: FullyShardedModel, ...}``), or None.
+
+    Raises:
+        RegwireError: The node is wrong, or its wrapper needs a process group (naming
+            ``model_wrapper_cfg``).
+    """
+    if cfg is None:
+        if not distributed:
+            return model
+        cfg = {"type": "DistributedModel"}
+    node = dict(
+        mapping_section(cfg, WRAPPER_SECTION, "a mapping such as {type: FullyShardedModel}")
+    )
+    if node.get("type") == "DistributedModel" and distributed and torch.cuda.is_available():
         device = torch.device("cuda", torch.cuda.current_device())
-        return DistributedModel(model.to(device), device_ids=[device.index])
-    return DistributedModel(model)
+        model = model.to(device)
+        node.setdefault("device_ids", [device.index])
+    try:
+        return build_at(MODEL_WRAPPERS, node, WRAPPER_SECTION, module=model)
+    except ConfigError as exc:  # a wrapper's own check names its argument: put the key first
+        if exc.config_path is not None and exc.config_path.startswith(WRAPPER_SECTION):
+            raise
+        raise with_section(exc, WRAPPER_SECTION) from exc.__cause__

@@ -1,7 +1,12 @@
-"""Optimization, usable without a Runner: the optimizer wrapper and parameter schedulers.
+"""Optimization, usable without a Runner: optimizer wrappers, their constructors, and
+parameter schedulers.
 
 :class:`OptimWrapper` does backward, gradient accumulation, clipping and the optimizer step
-for a model's ``train_step``; every ``torch.optim`` optimizer is registered in ``OPTIMIZERS``.
+for a model's ``train_step``; :class:`AmpOptimWrapper` adds mixed precision, and
+:class:`OptimWrapperDict` holds several wrappers by name. ``optim_wrapper.constructor`` names
+the class of ``OPTIM_WRAPPER_CONSTRUCTORS`` that builds them
+(:class:`DefaultOptimWrapperConstructor`, with ``paramwise_cfg``); every ``torch.optim``
+optimizer is registered in ``OPTIMIZERS``.
 Parameter schedulers have MMEngine's names and semantics, step for step: the generic
 ``*ParamScheduler`` family schedules any parameter-group key (``param_name``), the ``*LR``
 classes the learning rate, the ``*Momentum`` classes SGD's momentum or Adam's first beta;
@@ -9,13 +14,19 @@ each runs from step ``begin`` to ``end``. :func:`build_optim_wrapper` and
 :func:`build_param_schedulers` build the config sections.
 """
 
+from ._amp import AMP_DTYPES, AmpOptimWrapper, amp_dtype_problem
 from ._builders import (
-    build_optim_wrapper,
     build_param_schedulers,
     check_window_cfg,
+    load_scheduler_states,
     per_optimizer,
 )
-from ._checks import param_name_problems, scheduler_entry_problems
+from ._checks import optim_config_problems, optim_wrapper_problems, param_scheduler_problems
+from ._constructors import (
+    DefaultOptimWrapperConstructor,
+    MultiOptimWrapperConstructor,
+    build_optim_wrapper,
+)
 from ._cosine import (
     CosineAnnealingParamScheduler,
     CosineRestartParamScheduler,
@@ -54,7 +65,9 @@ from ._optim_wrapper import (
     set_grads_to_none,
 )
 from ._param_scheduler import INF, ParamScheduler, unwrap_optimizer
+from ._paramwise import PARAMWISE_KEYS, ParamGroups, paramwise_problems
 from ._plateau import PLATEAU_CHOICES, ReduceOnPlateauParamScheduler
+from ._scale_lr import auto_scale_lr_problems, scale_lr
 from ._schedules import (
     ConstantParamScheduler,
     ExponentialParamScheduler,
@@ -63,12 +76,16 @@ from ._schedules import (
     PolyParamScheduler,
     StepParamScheduler,
 )
+from ._wrapper_dict import OptimWrapperDict
 
 __all__ = [
+    "AMP_DTYPES",
     "INF",
     "NO_CONTEXT",
+    "PARAMWISE_KEYS",
     "PLATEAU_CHOICES",
     "TORCH_OPTIMIZERS",
+    "AmpOptimWrapper",
     "ConstantLR",
     "ConstantMomentum",
     "ConstantParamScheduler",
@@ -78,6 +95,7 @@ __all__ = [
     "CosineRestartLR",
     "CosineRestartMomentum",
     "CosineRestartParamScheduler",
+    "DefaultOptimWrapperConstructor",
     "ExponentialLR",
     "ExponentialMomentum",
     "ExponentialParamScheduler",
@@ -86,12 +104,15 @@ __all__ = [
     "LinearMomentum",
     "LinearParamScheduler",
     "MomentumSchedulerMixin",
+    "MultiOptimWrapperConstructor",
     "MultiStepLR",
     "MultiStepMomentum",
     "MultiStepParamScheduler",
     "OneCycleLR",
     "OneCycleParamScheduler",
     "OptimWrapper",
+    "OptimWrapperDict",
+    "ParamGroups",
     "ParamScheduler",
     "PolyLR",
     "PolyMomentum",
@@ -102,13 +123,19 @@ __all__ = [
     "StepLR",
     "StepMomentum",
     "StepParamScheduler",
+    "amp_dtype_problem",
+    "auto_scale_lr_problems",
     "build_optim_wrapper",
     "build_param_schedulers",
     "check_clip_grad",
     "check_window_cfg",
-    "param_name_problems",
+    "load_scheduler_states",
+    "optim_config_problems",
+    "optim_wrapper_problems",
+    "param_scheduler_problems",
+    "paramwise_problems",
     "per_optimizer",
-    "scheduler_entry_problems",
+    "scale_lr",
     "set_grads_to_none",
     "unwrap_optimizer",
 ]

@@ -1,6 +1,5 @@
-"""Building the ``optim_wrapper`` and ``param_scheduler`` sections of a config.
+"""Building the ``param_scheduler`` section of a config.
 
-:func:`build_optim_wrapper` builds the optimizer over a model's parameters and wraps it;
 :func:`build_param_schedulers` builds the schedulers over the wrapper's optimizer (or over each
 optimizer of a mapping of wrappers), filling ``end`` with the training length and scaling
 epoch-based ones to iterations where a config asks for it (``convert_to_iter_based``), as
@@ -14,75 +13,13 @@ from typing import Any, TypeGuard
 
 import attrs
 import torch
-from torch import nn
 
 from container import ConfigError, did_you_mean
 from providers import PATH
 
-from .._registries import OPTIM_WRAPPERS, OPTIMIZERS, PARAM_SCHEDULERS
-from .._sections import build_at, mapping_section
-from ._optim_wrapper import OptimWrapper, check_clip_grad
+from .._registries import PARAM_SCHEDULERS
+from .._sections import build_at
 from ._param_scheduler import INF, ParamScheduler, unknown_param_name, unwrap_optimizer
-
-
-def build_optim_wrapper(
-    model: nn.Module, cfg: Mapping[str, Any] | OptimWrapper | None, section: str = "optim_wrapper"
-) -> OptimWrapper | None:
-    """Build the optimizer over ``model``'s parameters, and the wrapper around it.
-
-    Args:
-        model: The model whose parameters are optimized (the ``.module`` of a DDP model is
-            the same set of parameters).
-        cfg: The ``optim_wrapper`` section: ``{type: OptimWrapper (default), optimizer:
-            {type: SGD, lr: 0.1, ...}, clip_grad: ..., accumulative_counts: ...}``. A ready
-            :class:`OptimWrapper` is returned as it is; None (a run that does not train)
-            gives None.
-        section: The path of ``cfg`` in the whole config, for error messages.
-
-    Returns:
-        The optimizer wrapper, or None for None.
-
-    Raises:
-        ConfigError: ``cfg`` is not a mapping or has no ``optimizer``.
-        RegwireError: A ``type`` is unknown or a component rejected its arguments; the
-            error's ``config_path`` is the full path (``optim_wrapper.optimizer.type``).
-    """
-    if cfg is None or isinstance(cfg, OptimWrapper):
-        return cfg
-    wrapper_cfg = dict(mapping_section(cfg, section, "a mapping with an 'optimizer'"))
-    wrapper_cfg.setdefault("type", "OptimWrapper")
-    optimizer_cfg = wrapper_cfg.pop("optimizer", None)
-    optimizer_path = f"{section}.optimizer"
-    if isinstance(optimizer_cfg, torch.optim.Optimizer):
-        optimizer = optimizer_cfg
-    elif isinstance(optimizer_cfg, Mapping):
-        if "type" not in optimizer_cfg:
-            raise ConfigError(
-                f"{PATH} needs a 'type' (an optimizer such as SGD or AdamW)",
-                config_path=optimizer_path,
-            )
-        optimizer = build_at(OPTIMIZERS, optimizer_cfg, optimizer_path, params=model.parameters())
-    else:
-        raise ConfigError(
-            f"{PATH} must be a mapping such as {{type: SGD, lr: 0.01}}, got {optimizer_cfg!r}",
-            config_path=optimizer_path,
-        )
-    # clip_grad may hold ``type: value``, which is not a registered name: pass it as it is.
-    passed: dict[str, Any] = {"optimizer": optimizer}
-    if "clip_grad" in wrapper_cfg:
-        clip_grad = passed["clip_grad"] = wrapper_cfg.pop("clip_grad")
-        clip_path = f"{section}.clip_grad"
-        try:
-            check_clip_grad(clip_grad)
-        except ValueError as exc:
-            raise ConfigError(str(exc), config_path=clip_path) from exc
-    wrapper = build_at(OPTIM_WRAPPERS, wrapper_cfg, section, **passed)
-    if not isinstance(wrapper, OptimWrapper):
-        raise ConfigError(
-            f"{PATH} must build an OptimWrapper, got {type(wrapper).__name__}",
-            config_path=f"{section}.type",
-        )
-    return wrapper
 
 
 def build_param_schedulers(
@@ -163,6 +100,12 @@ def build_param_schedulers(
     return schedulers
 
 
+NO_PLATEAU_CONVERSION = (
+    "a plateau scheduler steps on the metrics of validation epochs: it cannot be converted "
+    "to iterations (leave out convert_to_iter_based)"
+)
+
+
 def per_optimizer(cfg: Any) -> TypeGuard[Mapping[str, Any]]:
     """Whether a ``param_scheduler`` value maps optimizer names to scheduler lists (a
     mapping without ``type`` whose values are scheduler configs or lists of them)."""
@@ -205,15 +148,18 @@ class _Context:
             self._known.append(length() if callable(length) else length)
         return self._known[0]
 
-    def default_end(self, by_epoch: bool, path: str) -> int | None:
-        """The ``end`` MMEngine's runner gives an entry without one (None without a loop)."""
+    def default_end(self, by_epoch: bool, path: str) -> tuple[int, str] | None:
+        """The ``end`` MMEngine's runner gives an entry without one, and where it comes from
+        (``train_cfg.max_epochs``); None without a loop."""
         loop = self.train_loop
         if loop is None:
             return None
         if not getattr(loop, "by_epoch", True):
-            return 1 if by_epoch else int(loop.max_iters)
+            if by_epoch:
+                return 1, "an iteration-based train_cfg, which counts as one epoch"
+            return int(loop.max_iters), "train_cfg.max_iters"
         if by_epoch:
-            return int(loop.max_epochs)
+            return int(loop.max_epochs), "train_cfg.max_epochs"
         length = self.iterations_per_epoch()
         if not length:
             raise ConfigError(
@@ -221,7 +167,7 @@ class _Context:
                 "needs the number of iterations per epoch, which is unknown here",
                 config_path=path,
             )
-        return int(loop.max_epochs) * length
+        return int(loop.max_epochs) * length, "train_cfg.max_epochs x iterations per epoch"
 
 
 def _build_list(
@@ -262,14 +208,16 @@ def _build_entry(
             f"{PATH} needs a 'type' (a scheduler such as MultiStepLR)", config_path=path
         )
     item = dict(cfg)
+    end_from = None
     if "end" not in item:
-        end = ctx.default_end(bool(item.get("by_epoch", True)), path)
-        if end is not None:
-            item["end"] = end
-    item = _convert_to_iter_based(item, ctx.iterations_per_epoch, path)
-    window_problem = check_window_cfg(item, path)
+        default = ctx.default_end(bool(item.get("by_epoch", True)), path)
+        if default is not None:
+            item["end"], end_from = default
+            end_from = f"{end_from} ({item['end']})"
+    window_problem = check_window_cfg(item, path, end_from)
     if window_problem is not None:
         raise window_problem
+    item = _convert_to_iter_based(item, ctx.iterations_per_epoch, path)
     param_name = item.get("param_name")
     if isinstance(param_name, str):
         problem = unknown_param_name(optimizer, param_name)
@@ -281,21 +229,30 @@ def _build_entry(
     return scheduler
 
 
-def check_window_cfg(cfg: Mapping[str, Any], path: str) -> ConfigError | None:
+def check_window_cfg(
+    cfg: Mapping[str, Any], path: str, end_from: str | None = None
+) -> ConfigError | None:
     """The problem of a scheduler config's ``begin``/``end`` (ints given in the config):
-    a negative ``begin``, or an ``end`` not after ``begin`` (an empty or inverted window)."""
+    a negative ``begin``, or an ``end`` not after ``begin`` (an empty or inverted window).
+    ``end_from`` says where a default ``end`` came from (``train_cfg.max_epochs (2)``)."""
     begin, end = cfg.get("begin", 0), cfg.get("end", INF)
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (begin, end)):
         return None  # the signature check reports the types
     if begin < 0:
         return ConfigError(f"{PATH} must be 0 or more, got {begin}", config_path=f"{path}.begin")
-    if end <= begin:
+    if end > begin:
+        return None
+    if end_from is not None:
         return ConfigError(
-            f"{PATH} must be after begin ({begin}), got {end}: the window [begin, end) "
-            "would be empty",
+            f"{PATH} is not given, so it is the training length, {end_from}, which is not "
+            f"after begin ({begin}): the window [begin, end) would be empty; give an 'end' "
+            "or a smaller 'begin'",
             config_path=f"{path}.end",
         )
-    return None
+    return ConfigError(
+        f"{PATH} must be after begin ({begin}), got {end}: the window [begin, end) would be empty",
+        config_path=f"{path}.end",
+    )
 
 
 def _convert_to_iter_based(
@@ -311,6 +268,9 @@ def _convert_to_iter_based(
             "only an epoch-based scheduler (by_epoch: true) can be converted",
             config_path=flag_path,
         )
+    found = PARAM_SCHEDULERS.get(cfg["type"]) if isinstance(cfg["type"], str) else cfg["type"]
+    if getattr(found, "need_val_args", False):
+        raise ConfigError(NO_PLATEAU_CONVERSION, config_path=flag_path)
     epoch_length = iterations_per_epoch()
     if not epoch_length:
         raise ConfigError(
@@ -318,7 +278,6 @@ def _convert_to_iter_based(
             "(no training dataloader)",
             config_path=flag_path,
         )
-    found = PARAM_SCHEDULERS.get(cfg["type"]) if isinstance(cfg["type"], str) else cfg["type"]
     converted = {k: v for k, v in cfg.items() if k != "convert_to_iter_based"}
     for key in ("begin", "end"):
         value = converted.get(key)
@@ -332,3 +291,43 @@ def _convert_to_iter_based(
             converted[key] = value * epoch_length
     converted["by_epoch"] = False
     return converted
+
+
+def load_scheduler_states(
+    schedulers: Sequence[Any], states: Any, name: str = "the checkpoint"
+) -> None:
+    """Give each scheduler its state from a checkpoint, after checking that all fit.
+
+    Args:
+        schedulers: The run's schedulers, in the order they were built.
+        states: The checkpoint's ``param_schedulers`` (a list of state dicts).
+        name: The checkpoint, for messages.
+
+    Raises:
+        ConfigError: The checkpoint holds another number of schedulers (path ``resume``), or
+            one of its states does not fit the scheduler built in its place (the path names
+            the entry, ``param_scheduler.N``): the section changed since it was saved.
+    """
+    saved = list(states) if isinstance(states, list | tuple) else None
+    fix = (
+        "resume with the param_scheduler section the checkpoint was saved with, or start a "
+        "new run from its weights (load_from, resume: false)"
+    )
+    if saved is None or len(saved) != len(schedulers):
+        count = "no list" if saved is None else f"the states of {len(saved)} schedulers"
+        raise ConfigError(
+            f"{PATH}: {name} holds {count}, and this run builds {len(schedulers)}: "
+            f"param_scheduler changed since it was saved; {fix}",
+            config_path="resume",
+        )
+    for index, (scheduler, state) in enumerate(zip(schedulers, saved, strict=True)):
+        own = scheduler.state_dict()
+        if not isinstance(state, Mapping) or set(state) != set(own):
+            path = getattr(scheduler, "config_path", None) or f"param_scheduler.{index}"
+            raise ConfigError(
+                f"{PATH} ({type(scheduler).__name__}) cannot take state {index} of {name} "
+                f"(resume), which another scheduler saved: param_scheduler changed since; {fix}",
+                config_path=path,
+            )
+    for scheduler, state in zip(schedulers, saved, strict=True):
+        scheduler.load_state_dict(state)

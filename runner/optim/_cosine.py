@@ -5,11 +5,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from container import did_you_mean
+
 from .._registries import PARAM_SCHEDULERS
-from ._param_scheduler import INF, ParamScheduler, finite_span
+from ._param_scheduler import INF, ParamScheduler, finite_span, is_number
+
+ANNEAL_STRATEGIES = ("cos", "linear")
 
 
 def _eta_min(eta_min: float | None, eta_min_ratio: float | None, base: float) -> float:
@@ -50,13 +54,19 @@ class CosineAnnealingParamScheduler(ParamScheduler):
         verbose: bool = False,
         eta_min_ratio: float | None = None,
     ) -> None:
-        if eta_min is not None and eta_min_ratio is not None:
-            raise ValueError("give eta_min or eta_min_ratio, not both")
+        self._refuse_arguments(eta_min=eta_min, eta_min_ratio=eta_min_ratio)
         needs = f"{type(self).__name__} needs T_max or"
         self.T_max = T_max or finite_span(needs, begin, end)
         self.eta_min = 0.0 if eta_min is None and eta_min_ratio is None else eta_min
         self.eta_min_ratio = eta_min_ratio
         super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Not both ``eta_min`` and ``eta_min_ratio``."""
+        if args.get("eta_min") is not None and args.get("eta_min_ratio") is not None:
+            return [("eta_min_ratio", "must not be given with eta_min: give one of them")]
+        return []
 
     def _get_value(self) -> list[Any]:
         values = self._current()
@@ -105,19 +115,42 @@ class CosineRestartParamScheduler(ParamScheduler):
         by_epoch: bool = True,
         verbose: bool = False,
     ) -> None:
-        if (eta_min is None) == (eta_min_ratio is None):
-            raise ValueError("give one of eta_min and eta_min_ratio")
-        if len(periods) != len(restart_weights):
-            raise ValueError(
-                f"periods and restart_weights must be as long, got {len(periods)} periods "
-                f"and {len(restart_weights)} weights"
-            )
+        self._refuse_arguments(
+            periods=periods,
+            restart_weights=restart_weights,
+            eta_min=eta_min,
+            eta_min_ratio=eta_min_ratio,
+        )
         self.periods = list(periods)
         self.restart_weights = list(restart_weights)
         self.eta_min = eta_min
         self.eta_min_ratio = eta_min_ratio
         self.cumulative_periods = [sum(self.periods[: i + 1]) for i in range(len(self.periods))]
         super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """One of ``eta_min`` and ``eta_min_ratio``; as many ``restart_weights`` as
+        ``periods`` (``[1]`` by default)."""
+        problems = []
+        if (args.get("eta_min") is None) == (args.get("eta_min_ratio") is None):
+            given = "both" if args.get("eta_min") is not None else "neither"
+            problems.append(
+                ("eta_min", f"or eta_min_ratio must be given, one of them ({given} is)")
+            )
+        periods, weights = args.get("periods"), args.get("restart_weights", [1])
+        if (
+            isinstance(periods, list | tuple)
+            and isinstance(weights, list | tuple)
+            and len(periods) != len(weights)
+        ):
+            problems.append(
+                (
+                    "restart_weights",
+                    f"must hold one weight per period ({len(periods)}), got {len(weights)}",
+                )
+            )
+        return problems
 
     def _get_value(self) -> list[Any]:
         values = self._current()
@@ -180,12 +213,9 @@ class OneCycleParamScheduler(ParamScheduler):
     ) -> None:
         if param_name != "lr":
             raise ValueError(f"OneCycle schedules only 'lr', got param_name={param_name!r}")
-        if total_steps is not None and (not isinstance(total_steps, int) or total_steps <= 0):
-            raise ValueError(f"total_steps must be a positive int, got {total_steps!r}")
-        if not 0.0 <= pct_start <= 1.0:
-            raise ValueError(f"pct_start must be in [0, 1], got {pct_start}")
-        if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        self._refuse_arguments(
+            total_steps=total_steps, pct_start=pct_start, anneal_strategy=anneal_strategy
+        )
         self.eta_max = eta_max
         self.div_factor = div_factor
         self.final_div_factor = final_div_factor
@@ -196,6 +226,27 @@ class OneCycleParamScheduler(ParamScheduler):
         self.phases = _one_cycle_phases(self.total_steps, pct_start, three_phase)
         self._set_cycle_values(optimizer, last_step)
         super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``total_steps`` a positive int, ``pct_start`` in [0, 1], ``anneal_strategy``
+        ``cos`` or ``linear``."""
+        problems = []
+        total, pct = args.get("total_steps"), args.get("pct_start")
+        if is_number(total) and (not isinstance(total, int) or total <= 0):
+            problems.append(("total_steps", f"must be a positive int, got {total!r}"))
+        if is_number(pct) and not 0.0 <= pct <= 1.0:
+            problems.append(("pct_start", f"must be in [0, 1], got {pct}"))
+        strategy = args.get("anneal_strategy", "cos")
+        if isinstance(strategy, str) and strategy not in ANNEAL_STRATEGIES:
+            problems.append(
+                (
+                    "anneal_strategy",
+                    f"must be cos or linear{did_you_mean(strategy, ANNEAL_STRATEGIES)}, "
+                    f"got {strategy!r}",
+                )
+            )
+        return problems
 
     def _set_cycle_values(self, optimizer: Any, last_step: int) -> None:
         groups = optimizer.param_groups

@@ -37,8 +37,8 @@ class MomentumSchedulerMixin(ParamScheduler):
         if "momentum" not in inner.defaults:
             if "betas" not in inner.defaults:
                 raise ValueError(
-                    f"{type(inner).__name__} has no momentum nor betas to schedule "
-                    "(use an optimizer such as SGD or Adam)"
+                    f"{type(inner).__name__}'s parameter groups have neither momentum nor "
+                    "betas to schedule (use an optimizer such as SGD or Adam)"
                 )
             self.use_betas = True
             for group in inner.param_groups:

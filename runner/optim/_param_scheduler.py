@@ -22,7 +22,7 @@ import inspect
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from torch.optim import Optimizer
 
@@ -71,6 +71,11 @@ def unknown_param_name(optimizer: Optimizer, param_name: str) -> str | None:
         f"{type(optimizer).__name__}'s parameter groups have no {param_name!r}"
         f"{did_you_mean(param_name, keys)} (they have {', '.join(keys)})"
     )
+
+
+def is_number(value: Any) -> TypeGuard[int | float]:
+    """Whether ``value`` is an int or a float (not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def finite_span(needs: str, begin: int, end: int) -> int:
@@ -164,6 +169,23 @@ class ParamScheduler(ABC):
                     f"param group {index} has no {initial!r}: resuming with last_step needs "
                     "the optimizer's state"
                 )
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The arguments among ``args`` (a scheduler config) that this scheduler always
+        refuses, each as ``(name, reason)`` with a reason such as ``"must be in (0, 1], got
+        0"``: what ``regwire check`` reports and the constructor raises. Values of the wrong
+        type are left to the signature check.
+        """
+        del args
+        return []
+
+    def _refuse_arguments(self, **args: Any) -> None:
+        """Raise the first of :meth:`argument_problems` as a ValueError."""
+        problems = type(self).argument_problems(args)
+        if problems:
+            name, reason = problems[0]
+            raise ValueError(f"{name} {reason}")
 
     @abstractmethod
     def _get_value(self) -> list[Any]:

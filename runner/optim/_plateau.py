@@ -17,7 +17,7 @@ from container import ConfigError, did_you_mean
 from providers import PATH
 
 from .._registries import PARAM_SCHEDULERS
-from ._param_scheduler import INF, ParamScheduler
+from ._param_scheduler import INF, ParamScheduler, is_number
 
 RULES = ("less", "greater")
 THRESHOLD_RULES = ("rel", "abs")
@@ -70,13 +70,17 @@ class ReduceOnPlateauParamScheduler(ParamScheduler):
         by_epoch: bool = True,
         verbose: bool = False,
     ) -> None:
-        if not by_epoch:
-            raise ValueError(f"{type(self).__name__} steps by epoch only (by_epoch: true)")
+        self._refuse_arguments(
+            by_epoch=by_epoch,
+            factor=factor,
+            rule=rule,
+            threshold=threshold,
+            threshold_rule=threshold_rule,
+        )
         self._attach(optimizer, param_name, begin, end, last_step, by_epoch)
         self.last_step = last_step
         self._global_step = 0  # no first step at construction: it waits for metrics
         self.verbose = verbose
-        _check_options(factor, rule, threshold, threshold_rule)
         groups = len(self.optimizer.param_groups)
         if isinstance(min_value, list | tuple):
             if len(min_value) != groups:
@@ -97,6 +101,35 @@ class ReduceOnPlateauParamScheduler(ParamScheduler):
         self.rule_worse = INF if rule == "less" else -INF
         self.best: float = self.rule_worse
         self._last_value = self._current()
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``by_epoch`` true (it steps after validation epochs), ``factor`` below 1,
+        ``threshold`` at least 0, ``rule`` and ``threshold_rule`` among their names."""
+        problems = []
+        if args.get("by_epoch", True) is False:
+            problems.append(
+                (
+                    "by_epoch",
+                    "must be true: a plateau scheduler steps on the metrics of validation epochs",
+                )
+            )
+        factor, threshold = args.get("factor"), args.get("threshold")
+        if is_number(factor) and factor >= 1.0:
+            problems.append(("factor", f"must be below 1, got {factor}"))
+        if is_number(threshold) and threshold < 0:
+            problems.append(("threshold", f"must be 0 or more, got {threshold}"))
+        for key, choices in PLATEAU_CHOICES.items():
+            given = args.get(key)
+            if isinstance(given, str) and given not in choices:
+                problems.append(
+                    (
+                        key,
+                        f"must be one of {', '.join(choices)}{did_you_mean(given, choices)}, "
+                        f"got {given!r}",
+                    )
+                )
+        return problems
 
     def step(self, metrics: Mapping[str, Any] | None = None) -> None:
         """Count an epoch (no ``metrics``) or judge a validation's ``metrics``.
@@ -164,17 +197,3 @@ class ReduceOnPlateauParamScheduler(ParamScheduler):
         if self.threshold_rule == "rel":
             return metric > best * (1.0 + self.threshold)
         return metric > best + self.threshold
-
-
-def _check_options(factor: float, rule: str, threshold: float, threshold_rule: str) -> None:
-    if factor >= 1.0:
-        raise ValueError(f"factor must be below 1, got {factor}")
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}{did_you_mean(rule, RULES)}, got {rule!r}")
-    if threshold < 0:
-        raise ValueError(f"threshold must be >= 0, got {threshold}")
-    if threshold_rule not in THRESHOLD_RULES:
-        raise ValueError(
-            f"threshold_rule must be one of {THRESHOLD_RULES}"
-            f"{did_you_mean(threshold_rule, THRESHOLD_RULES)}, got {threshold_rule!r}"
-        )

@@ -8,11 +8,11 @@ where ``t`` is ``last_step`` (0 at ``begin``) and ``v0`` the group's initial val
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .._registries import PARAM_SCHEDULERS
-from ._param_scheduler import INF, ParamScheduler, finite_span
+from ._param_scheduler import INF, ParamScheduler, finite_span, is_number
 
 
 @PARAM_SCHEDULERS.register_module()
@@ -34,11 +34,18 @@ class StepParamScheduler(ParamScheduler):
         by_epoch: bool = True,
         verbose: bool = False,
     ) -> None:
-        if step_size < 1:
-            raise ValueError(f"step_size must be at least 1, got {step_size}")
+        self._refuse_arguments(step_size=step_size)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``step_size`` at least 1."""
+        size = args.get("step_size")
+        if is_number(size) and size < 1:
+            return [("step_size", f"must be at least 1, got {size}")]
+        return []
 
     def _get_value(self) -> list[Any]:
         if self.last_step == 0 or self.last_step % self.step_size:
@@ -93,11 +100,18 @@ class ConstantParamScheduler(ParamScheduler):
         by_epoch: bool = True,
         verbose: bool = False,
     ) -> None:
-        if not 0.0 <= factor <= 1.0:
-            raise ValueError(f"factor must be in [0, 1], got {factor}")
+        self._refuse_arguments(factor=factor)
         self.factor = factor
         self.total_iters = end - begin - 1
         super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``factor`` in (0, 1] (at ``end`` the value is divided by it)."""
+        factor = args.get("factor")
+        if is_number(factor) and not 0.0 < factor <= 1.0:
+            return [("factor", f"must be in (0, 1], got {factor}")]
+        return []
 
     def _get_value(self) -> list[Any]:
         if self.last_step == 0:
@@ -152,14 +166,22 @@ class LinearParamScheduler(ParamScheduler):
         verbose: bool = False,
     ) -> None:
         # a start of 0 would stay 0 in the chainable form (and divide by 0 in MMEngine's)
-        if not 0.0 < start_factor <= 1.0:
-            raise ValueError(f"start_factor must be in (0, 1], got {start_factor}")
-        if not 0.0 <= end_factor <= 1.0:
-            raise ValueError(f"end_factor must be in [0, 1], got {end_factor}")
+        self._refuse_arguments(start_factor=start_factor, end_factor=end_factor)
         self.start_factor = start_factor
         self.end_factor = end_factor
         self.total_iters = finite_span(f"{type(self).__name__} needs", begin, end) - 1
         super().__init__(optimizer, param_name, begin, end, last_step, by_epoch, verbose)
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """``start_factor`` in (0, 1], ``end_factor`` in [0, 1]."""
+        problems = []
+        start, end = args.get("start_factor"), args.get("end_factor")
+        if is_number(start) and not 0.0 < start <= 1.0:
+            problems.append(("start_factor", f"must be in (0, 1], got {start}"))
+        if is_number(end) and not 0.0 <= end <= 1.0:
+            problems.append(("end_factor", f"must be in [0, 1], got {end}"))
+        return problems
 
     def _get_value(self) -> list[Any]:
         if self.last_step == 0:

@@ -86,9 +86,10 @@ def test_checkpoint_holds_the_hook_state(app: Any, tmp_path: Path) -> None:
     app.config.work_dir.override(str(tmp_path))
     app.config.train_cfg.max_epochs.override(2)
     app.runner().train()
-    # saved after epoch 2's training, before its validation: it holds epoch 1's best
+    # saved after epoch 2's training, and again after its validation found a new best
+    # (save_best): it holds epoch 2's best
     state = torch.load(tmp_path / "epoch_2.pth", weights_only=True)["hooks"]["BestAccuracy"]
-    assert state["epoch"] == 1
+    assert state["epoch"] == 2
     assert state["best"] > 50.0
 
 

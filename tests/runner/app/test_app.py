@@ -22,6 +22,7 @@ from runner import (
     LoggerHook,
     ParamSchedulerHook,
     Priority,
+    ProgressBarHook,
     Runner,
     TrainingContainer,
     build_hooks,
@@ -54,6 +55,7 @@ def test_from_cfg_trains_with_the_default_hooks() -> None:
         DistSamplerSeedHook,
         CheckInvalidLossHook,
         LoggerHook,
+        ProgressBarHook,
         ParamSchedulerHook,
         CheckpointHook,
     ]
@@ -167,14 +169,15 @@ def test_default_hooks_replace_remove_update_and_custom() -> None:
         IterTimerHook,
         DistSamplerSeedHook,
         LoggerHook,
+        ProgressBarHook,
         ParamSchedulerHook,
         Mine,
         Mine,
     ]
     assert hooks[0].priority == 0
     assert hooks[2].interval == 3  # type: ignore[attr-defined]
-    assert hooks[4].priority == 5
-    assert hooks[5].priority == Priority.LOW
+    assert hooks[5].priority == 5
+    assert hooks[6].priority == Priority.LOW
 
 
 def test_hook_config_errors_name_the_path() -> None:

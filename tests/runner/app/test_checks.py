@@ -58,12 +58,10 @@ def test_openmmlab_configs_have_no_typo_of_a_section() -> None:
 
 
 def test_keys_regwire_does_not_act_on_are_warnings() -> None:
-    errors, warnings = check_sections(
-        {"model": READY, "visualizer": {}, "lr_config": {}, "default_scope": "mmdet"}
-    )
+    errors, warnings = check_sections({"model": READY, "lr_config": {}, "default_scope": "mmdet"})
     assert errors == []
-    assert _paths(warnings) == ["visualizer", "lr_config", "default_scope"]
-    assert "MMEngine and regwire use param_scheduler" in str(warnings[1])
+    assert _paths(warnings) == ["lr_config", "default_scope"]
+    assert "MMEngine and regwire use param_scheduler" in str(warnings[0])
 
 
 def test_sections_that_work_together_come_together() -> None:
@@ -153,7 +151,7 @@ def test_a_registry_from_runner_holds_the_built_ins_and_force_replaces_one() -> 
         print(set(runner.__all__) <= set(dir(runner)))
         """
     )
-    assert out == ["True", "True", "__main__", "6", "True"]
+    assert out == ["True", "True", "__main__", "7", "True"]
 
 
 def test_runner_from_cfg_refuses_a_typo_and_logs_what_it_does_not_act_on(
@@ -167,5 +165,57 @@ def test_runner_from_cfg_refuses_a_typo_and_logs_what_it_does_not_act_on(
     with pytest.raises(ValidationError, match=r"'param_schedular' is not a section"):
         Runner.from_cfg(toy_cfg(param_schedular=[]))
     with caplog.at_level("WARNING", logger="regwire"):
-        Runner.from_cfg(toy_cfg(visualizer={"type": "Visualizer"}))
-    assert "'visualizer': not acted on" in caplog.text
+        Runner.from_cfg(toy_cfg(experiment_name="toy"))
+    assert "'experiment_name': not acted on" in caplog.text
+
+
+def test_visualizer_log_processor_and_the_new_hooks_are_checked() -> None:
+    errors, _ = check_config(
+        {
+            "model": READY,
+            "visualizer": {
+                "vis_backends": [
+                    {"type": "LocalVisBackend", "save_dri": "x"},
+                    {"type": "TensorBoardVisBackend"},
+                ]
+            },
+            "log_processor": {"window_size": "epoch", "custom_cfg": [{"data_src": "loss"}]},
+            "default_hooks": {"checkpoint": {"save_best": "acc", "rule": "bigger"}},
+            "custom_hooks": [
+                {"type": "EMAHook", "momentun": 0.1},
+                {"type": "EarlyStoppingHook", "monitor": "acc", "patiense": 3},
+            ],
+        }
+    )
+    text = "\n".join(str(error) for error in errors)
+    assert _paths(errors) == [
+        "visualizer.vis_backends.0.save_dri",
+        "visualizer.vis_backends.1.type",
+        "log_processor.window_size",
+        "default_hooks.checkpoint.rule",
+        "custom_hooks.0.momentun",
+        "custom_hooks.1.patiense",
+    ], text
+    assert "did you mean 'save_dir'" in text
+    assert "did you mean 'TensorboardVisBackend'" in text
+    assert "'log_processor.window_size' must be an int" in text
+    assert "did you mean 'momentum'" in text
+    assert "did you mean 'patience'" in text
+
+
+def test_a_backend_whose_package_is_missing_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "tensorboard" else real(name, *a),
+    )
+    errors, _ = check_config(
+        {"model": READY, "visualizer": {"vis_backends": [{"type": "TensorboardVisBackend"}]}}
+    )
+    assert _paths(errors) == ["visualizer.vis_backends.0.type"]
+    assert "pip install 'regwire[tensorboard]'" in str(errors[0])

@@ -56,7 +56,8 @@ HOOK = textwrap.dedent(
 
 def _train(tmp_path: Path, work: Path, *options: str, signal_at: int | None = None) -> Any:
     (tmp_path / "signalself.py").write_text(HOOK)
-    hooks = f"+custom_hooks=[{{type: SignalSelf, at: {signal_at}, out: {tmp_path}}}]"
+    ema = "{type: EMAHook, ema_type: MomentumAnnealingEMA, momentum: 0.01, gamma: 10}"  # the yaml's
+    hooks = f"custom_hooks=[{ema}, {{type: SignalSelf, at: {signal_at}, out: {tmp_path}}}]"
     command = [
         sys.executable, "-m", "runner", "train", DIGITS, "--work-dir", str(work),
         "--cfg-options", "train_cfg.max_epochs=2",
@@ -111,7 +112,7 @@ def test_under_torchrun_every_rank_stops_after_the_same_iteration(tmp_path: Path
         "-m", "runner", "train", DIGITS, "--launcher", "pytorch",
         "--cfg-options", "train_cfg.max_epochs=1", f"work_dir={work}",
         "custom_imports.imports=[examples.digits.components,signalself]",
-        f"+custom_hooks=[{{type: SignalSelf, at: 7, rank: 1, out: {tmp_path}}}]",
+        f"custom_hooks=[{{type: SignalSelf, at: 7, rank: 1, out: {tmp_path}}}]",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(

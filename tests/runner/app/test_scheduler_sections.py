@@ -30,6 +30,14 @@ def toy_cfg(**changes: Any) -> dict[str, Any]:
     return cfg
 
 
+SGD = {"optimizer": {"type": "SGD", "lr": 0.1, "momentum": 0.9}}
+
+
+def optim_for(name: str, names: tuple[str, ...]) -> dict[str, Any]:
+    """The optim_wrapper of a case: several optimizers by name for a per-optimizer one."""
+    return dict.fromkeys(names, SGD) if name.startswith("per-optimizer") else SGD
+
+
 GOOD = {
     "lr-chain": [
         {"type": "LinearLR", "start_factor": 0.1, "by_epoch": False, "end": 4},
@@ -57,7 +65,8 @@ GOOD = {
 
 @pytest.mark.parametrize("name", list(GOOD))
 def test_check_accepts_every_scheduler_form(name: str) -> None:
-    assert check_config(toy_cfg(param_scheduler=GOOD[name])) == ([], [])
+    optim = optim_for(name, ("main", "other"))
+    assert check_config(toy_cfg(param_scheduler=GOOD[name], optim_wrapper=optim)) == ([], [])
 
 
 BAD = {
@@ -99,7 +108,9 @@ BAD = {
 @pytest.mark.parametrize("name", list(BAD))
 def test_check_rejects_bad_schedulers_with_their_paths(name: str) -> None:
     value, path, match = BAD[name]
-    errors, _ = check_config(toy_cfg(param_scheduler=value))
+    errors, _ = check_config(
+        toy_cfg(param_scheduler=value, optim_wrapper=optim_for(name, ("main",)))
+    )
     assert [error.config_path for error in errors] == [path]
     assert re.search(match, str(errors[0]))
 

@@ -273,7 +273,7 @@ def test_one_dist_info_serves_every_module() -> None:
     import runner.data._samplers
     import runner.dist._process_group
     import runner.dist._random
-    import runner.engine._runner
+    import runner.engine._counters
     import runner.evaluation._metric
 
     one = runner.dist._process_group.dist_info
@@ -282,7 +282,7 @@ def test_one_dist_info_serves_every_module() -> None:
         runner.data._samplers,
         runner.evaluation._metric,
         runner.dist._random,
-        runner.engine._runner,
+        runner.engine._counters,
     ):
         assert module.dist_info is one
     assert one() == (0, 1)

@@ -60,7 +60,7 @@ def test_torchrun_trains_one_model_on_two_processes(tmp_path: Path) -> None:
         "-m", "runner", "train", "examples/digits/cnn.yaml", "--launcher", "pytorch",
         "--cfg-options", "train_cfg.max_epochs=1", f"work_dir={work}",
         "custom_imports.imports=[examples.digits.components,dumpweights]",
-        f"+custom_hooks=[{{type: DumpWeights, out: {tmp_path}}}]",
+        f"custom_hooks=[{{type: DumpWeights, out: {tmp_path}}}]",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}", "OMP_NUM_THREADS": "1"}
     result = subprocess.run(

@@ -101,3 +101,12 @@ def test_a_relative_out_dir_is_inside_the_work_dir(tmp_path: Path) -> None:
         "e02.pth",
         "e03.pth",
     ]
+
+
+def test_async_save_of_a_model_that_is_not_sharded_is_refused(tmp_path: Path) -> None:
+    from container import ConfigError
+
+    runner = _run(tmp_path, ToyModel(), [CheckpointHook(async_save=True)])
+    with pytest.raises(ConfigError, match=r"async_save.*this model is not sharded"):
+        runner.train()
+    assert not list(tmp_path.glob("*.pth"))

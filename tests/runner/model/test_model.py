@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from runner import BaseModel, DistributedModel, OptimWrapper
-from runner.model import move_to_device
+from runner.model import BaseDataPreprocessor, move_to_device
 
 
 class Regressor(BaseModel):
@@ -105,20 +105,34 @@ def test_val_and_test_step_predict_without_grad() -> None:
     assert model.calls == ["predict", "predict"]
 
 
-def test_data_preprocessor_runs_after_the_move() -> None:
-    seen: list[bool] = []
+class Doubling(BaseDataPreprocessor):
+    """Moves the batch, then doubles its inputs; records the ``training`` flags."""
 
-    def double(data: Any, training: bool) -> Any:
-        seen.append(training)
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[bool] = []
+
+    def forward(self, data: Any, training: bool = False) -> Any:
+        self.seen.append(training)
+        data = self.cast_data(data)
         return (data[0] * 2, data[1])
 
-    model = Regressor(data_preprocessor=double)
+
+def test_data_preprocessor_module_runs_in_every_step() -> None:
+    preprocessor = Doubling()
+    model = Regressor(data_preprocessor=preprocessor)
     x, y = batch()
     out = model.val_step((x, y))
     with torch.no_grad():
         assert torch.allclose(out["pred"], model.linear(x * 2).squeeze(1))
     model.train_step((x, y), OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0)))
-    assert seen == [False, True]
+    model.test_step((x, y))
+    assert preprocessor.seen == [False, True, False]
+
+
+def test_a_function_is_no_data_preprocessor() -> None:
+    with pytest.raises(TypeError, match="subclass BaseDataPreprocessor"):
+        Regressor(data_preprocessor=lambda data, training: data)
 
 
 class Pair(NamedTuple):

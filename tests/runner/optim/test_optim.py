@@ -140,8 +140,10 @@ def test_bad_optimizer_argument_names_the_optimizer_path() -> None:
 
 
 def test_missing_or_malformed_optimizer() -> None:
-    with pytest.raises(ConfigError, match=r"'optim_wrapper\.optimizer' must be a mapping"):
+    with pytest.raises(ConfigError, match=r"'optim_wrapper' needs an 'optimizer'"):
         build_optim_wrapper(make_model(), {"clip_grad": None})
+    with pytest.raises(ConfigError, match=r"'optim_wrapper\.optimizer' must be a mapping"):
+        build_optim_wrapper(make_model(), {"optimizer": "SGD"})
     with pytest.raises(ConfigError, match="needs a 'type'"):
         build_optim_wrapper(make_model(), {"optimizer": {"lr": 0.1}})
     with pytest.raises(ConfigError, match="must be a mapping with an 'optimizer'"):

@@ -108,7 +108,9 @@ def test_adam_first_beta_is_the_momentum(kind: str) -> None:
 
 
 def test_momentum_needs_an_optimizer_with_momentum() -> None:
-    with pytest.raises(BuildError, match="Adagrad has no momentum nor betas"):
+    with pytest.raises(
+        BuildError, match="Adagrad's parameter groups have neither momentum nor betas"
+    ):
         build_param_schedulers(make_optimizer("Adagrad"), {"type": "StepMomentum", "step_size": 1})
 
 
@@ -214,7 +216,7 @@ def test_plateau_missing_monitor_is_a_config_error_at_step_time() -> None:
 @pytest.mark.parametrize(
     ("args", "match"),
     [
-        ({"by_epoch": False}, "steps by epoch only"),
+        ({"by_epoch": False}, "by_epoch must be true: a plateau scheduler steps on the metrics"),
         ({"factor": 1.0}, "factor must be below 1"),
         ({"rule": "lesser"}, "did you mean 'less'"),
         ({"threshold_rule": "relative"}, "threshold_rule must be one of"),

@@ -1,0 +1,150 @@
+"""Models from configs: ``init_cfg`` kept as config, the top-level ``data_preprocessor``
+merged into ``model`` (as MMEngine's runner does), ``regwire check``, the digits example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from container import Config, RegwireError, ValidationError
+from runner import MODELS, Runner
+from runner.app._checks import check_config
+from runner.model import BaseModel, ImgDataPreprocessor
+
+REPO = Path(__file__).resolve().parents[3]
+DIGITS = REPO / "examples" / "digits" / "cnn.yaml"
+
+
+class Net(BaseModel):
+    """A model that takes MMEngine's two BaseModel arguments."""
+
+    def __init__(self, data_preprocessor: Any = None, init_cfg: Any = None) -> None:
+        super().__init__(data_preprocessor, init_cfg)
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, *inputs: Any, mode: str = "tensor", **kwargs: Any) -> Any:
+        return inputs
+
+
+class Plain(nn.Module):
+    def __init__(self, width: int = 2) -> None:
+        super().__init__()
+
+
+INIT_CFG = [
+    {
+        "type": "Constant",
+        "val": 2,
+        "layer": ["Linear"],
+        "override": {"name": "fc", "type": "Normal"},
+    },
+    {"type": "Kaiming", "layer": "Conv2d", "override": [{"name": "fc"}]},
+]
+
+
+def test_a_nested_init_cfg_stays_the_dict_it_is() -> None:
+    model = MODELS.build_at("model", {"type": Net, "init_cfg": INIT_CFG})
+    assert model.init_cfg == INIT_CFG
+    assert type(model.init_cfg[0]["override"]) is dict
+
+
+def test_a_nested_init_cfg_is_tried_when_built() -> None:
+    cfg = {"type": Net, "init_cfg": {"type": "Kaiming", "mode": "fan"}}
+    with pytest.raises(RegwireError, match=r"'model\.init_cfg'.*'fan_in' or 'fan_out'"):
+        MODELS.build_at("model", cfg)
+
+
+def test_check_finds_init_cfg_mistakes_with_their_paths() -> None:
+    cfg = {
+        "type": Net,
+        "init_cfg": [
+            {"type": "Kaimin"},
+            {"type": "Normal", "sd": 1, "override": {"type": "Constant", "val": 1}},
+        ],
+    }
+    problems = MODELS.validate(cfg, path="model")
+    assert [(p.config_path, "did you mean" in str(p)) for p in problems] == [
+        ("model.init_cfg.0.type", True),
+        ("model.init_cfg.1.sd", True),
+        ("model.init_cfg.1.override", False),  # no 'name'
+    ]
+    assert "missing the required argument 'name'" in str(problems[2])
+
+
+def test_the_top_level_data_preprocessor_goes_into_the_model() -> None:
+    from runner.app._sections import build_model
+
+    preprocessor = {"type": "ImgDataPreprocessor", "mean": [1.0], "std": [2.0]}
+    model = build_model({"type": Net}, None, preprocessor)  # type: ignore[arg-type]
+    assert isinstance(model.data_preprocessor, ImgDataPreprocessor)
+    own = build_model(
+        {"type": Net, "data_preprocessor": {"type": "BaseDataPreprocessor"}},
+        None,
+        preprocessor,  # type: ignore[arg-type]
+    )
+    assert not isinstance(own.data_preprocessor, ImgDataPreprocessor)  # the model's own wins
+    with pytest.raises(ValidationError, match=r"'data_preprocessor\.men'.*did you mean 'mean'"):
+        build_model({"type": Net}, None, {"type": "ImgDataPreprocessor", "men": [1]})  # type: ignore[arg-type]
+
+
+def test_check_validates_the_data_preprocessor_and_its_fit() -> None:
+    bad = {"type": "ImgDataPreprocessor", "mean": [1.0], "std": [1.0], "bgr_to_rgb": "yes"}
+    errors, warnings = check_config({"model": {"type": Net}, "data_preprocessor": bad})
+    assert [e.config_path for e in errors] == ["data_preprocessor.bgr_to_rgb"]
+    assert warnings == []  # not "not acted on" any more
+    errors, _ = check_config(
+        {"model": {"type": Plain}, "data_preprocessor": {"type": "BaseDataPreprocessor"}}
+    )
+    assert [e.config_path for e in errors] == ["data_preprocessor"]
+    assert "Plain takes no data_preprocessor argument" in str(errors[0])
+    untyped = {"num_classes": 10, "mean": [1.0]}  # a model completes it (MMPretrain's do)
+    assert check_config({"model": {"type": Net}, "data_preprocessor": untyped}) == ([], [])
+
+
+@pytest.fixture
+def digits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Any]:
+    pytest.importorskip("sklearn")
+    monkeypatch.chdir(REPO)  # custom_imports: examples.digits.components
+    from examples.digits.components import DigitsCNN
+
+    class DigitsNet(DigitsCNN):
+        """The example's CNN with MMEngine's BaseModel arguments; like MMPretrain's models, it
+        gives its data preprocessor a default type."""
+
+        def __init__(self, data_preprocessor: Any, init_cfg: Any, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.init_cfg = init_cfg
+            self.data_preprocessor = MODELS.build(
+                {"type": "ImgDataPreprocessor", **data_preprocessor}
+            )
+
+    cfg = Config.fromfile(DIGITS).to_dict()
+    cfg["model"]["type"] = DigitsNet
+    cfg["model"]["init_cfg"] = {"type": "Kaiming", "layer": "Conv2d", "mode": "fan_in"}
+    cfg["data_preprocessor"] = {"mean": [0.5], "std": [0.25]}
+    cfg["train_cfg"]["max_epochs"] = 2
+    cfg["param_scheduler"] = []
+    cfg["custom_hooks"] = []
+    cfg["default_hooks"] = {"checkpoint": None}
+    cfg["visualizer"] = {"type": "Visualizer", "vis_backends": []}
+    cfg["work_dir"] = str(tmp_path)
+    return cfg
+
+
+def test_the_digits_example_trains_with_a_preprocessor_and_init_cfg(digits: dict[str, Any]) -> None:
+    runner = Runner.from_cfg(digits)
+    model = runner.model
+    assert model.is_init
+    assert model.params_init_info()["features.0.weight"].endswith(
+        "mode=fan_in, nonlinearity=relu, distribution=normal, bias=0"
+    )
+    seen: list[torch.Tensor] = []
+    model.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    runner.train()
+    assert seen
+    assert seen[0].min().item() == -2.0
+    assert runner.val()["accuracy/top1"] > 85
