@@ -297,6 +297,18 @@ def _path_like(value: Any, path: str) -> Problems:
     return [ConfigError(f"{PATH} must be a path, got {value!r}", config_path=path)]
 
 
+def _default_scope(value: Any, path: str) -> Problems:
+    from ._sections import check_default_scope
+
+    if value is None:
+        return []
+    try:
+        check_default_scope(value)
+    except ConfigError as exc:
+        return [exc]
+    return []
+
+
 def register_runner_sections() -> None:
     """Declare the runner's sections (once: ``regwire check`` and the runner use them)."""
     sections: list[tuple[str, str, Any]] = [
@@ -322,6 +334,7 @@ def register_runner_sections() -> None:
         ("resume", "resume training", check_resume),
         ("launcher", "how processes were started", check_launcher),
         ("randomness", "seeding", check_randomness),
+        ("default_scope", "the scope whose registries resolve names first", _default_scope),
         ("env_cfg", "the process group's settings", check_env_cfg),
         ("log_level", "the run's log level", check_log_level),
         ("visualizer", "where scalars go (Visualizer, vis_backends)", check_visualizer),
@@ -355,7 +368,11 @@ def check_config(cfg: Mapping[str, Any] | Config) -> tuple[Problems, Problems]:
         imported = _collect(lambda: import_custom_modules({"custom_imports": imports}))
         if imported:
             return imported, []
-    errors, warnings = check_sections(values)
+    from container import DefaultScope
+
+    scope = values.get("default_scope")
+    with DefaultScope.overwrite_default_scope(scope if not _default_scope(scope, "") else None):
+        errors, warnings = check_sections(values)
     errors += data_preprocessor_fit(values)
     if isinstance(values.get("optim_wrapper"), Mapping):
         from ..optim import optim_config_problems

@@ -54,9 +54,35 @@ class Runner(BaseRunner):
     """Trains, validates and tests a model: :class:`~runner.engine.BaseRunner`, built from a
     config by :meth:`from_cfg` (MMEngine's entry point).
 
-    ``Runner(model, work_dir=..., train_dataloader=..., ...)`` takes built objects, as
-    :class:`~runner.engine.BaseRunner` does.
+    Two ways to call it:
+
+    * MMEngine's keyword arguments (``model``, ``work_dir``, ``train_dataloader``,
+      ``train_cfg``, ``optim_wrapper``, ``param_scheduler``, ``val_evaluator``,
+      ``default_hooks``, ``custom_hooks``, ``launcher``, ``env_cfg``, ``default_scope``, ...),
+      each a built object or a config dict: they are built through
+      :class:`TrainingContainer`, as :meth:`from_cfg` builds a config (see
+      :data:`MMENGINE_KEYS`).
+    * Built objects only, as :class:`~runner.engine.BaseRunner` takes them (``train_loop``,
+      ``hooks``, ``param_schedulers``...).
     """
+
+    def __init__(self, model: Any = None, *args: Any, **kwargs: Any) -> None:
+        if args or not _mmengine_call(model, kwargs):
+            super().__init__(model, *args, **kwargs)
+            return
+        unknown = sorted(set(kwargs) - MMENGINE_KEYS)
+        if unknown:
+            from container import did_you_mean
+
+            raise TypeError(
+                f"Runner() got an unexpected keyword argument {unknown[0]!r}"
+                f"{did_you_mean(unknown[0], MMENGINE_KEYS | ENGINE_ONLY)}; with MMEngine's "
+                f"arguments it takes {', '.join(sorted(MMENGINE_KEYS))}"
+            )
+        record = kwargs.pop("cfg", None)
+        values = {key: value for key, value in kwargs.items() if value is not None}
+        values["model"] = model
+        _build(values, record if record is not None else values, _in_place(self, record))
 
     @classmethod
     def from_cfg(cls, cfg: Mapping[str, Any] | Config) -> Runner:
@@ -71,19 +97,115 @@ class Runner(BaseRunner):
             RegwireError: The config is wrong (a ``ValidationError`` for the keys).
         """
         values = cfg.to_dict() if isinstance(cfg, Config) else cfg
-        typos, warnings = check_keys(values)
-        if typos:
-            raise ValidationError([locate(typo, cfg) for typo in typos])
-        try:
-            app = TrainingContainer.from_cfg(cfg)
-            app.runner.set_provides(cls)  # this container's copy: a subclass builds itself
-            runner: Runner = app.runner()
-        except RegwireError as exc:
-            locate(exc, cfg)
-            raise
-        for warning in warnings:
-            runner.logger.warning("%s", locate(warning, cfg))
+        runner: Runner = _build(values, cfg, cls)
         return runner
+
+
+def _build(values: Mapping[str, Any], cfg: Any, provides: Any) -> Any:
+    """Build a run's objects from ``values`` through :class:`TrainingContainer`, the runner
+    by ``provides``; errors are located in ``cfg`` (file and line for a Config)."""
+    typos, warnings = check_keys(values)
+    if typos:
+        raise ValidationError([locate(typo, cfg) for typo in typos])
+    try:
+        app = TrainingContainer.from_cfg(cfg if isinstance(cfg, Config) else values)
+        app.runner.set_provides(provides)  # this container's copy: a subclass builds itself
+        runner = app.runner()
+    except RegwireError as exc:
+        locate(exc, cfg)
+        raise
+    for warning in warnings:
+        runner.logger.warning("%s", locate(warning, cfg))
+    return runner
+
+
+MMENGINE_KEYS = frozenset(
+    {
+        "work_dir",
+        "train_dataloader",
+        "val_dataloader",
+        "test_dataloader",
+        "train_cfg",
+        "val_cfg",
+        "test_cfg",
+        "auto_scale_lr",
+        "optim_wrapper",
+        "param_scheduler",
+        "val_evaluator",
+        "test_evaluator",
+        "default_hooks",
+        "custom_hooks",
+        "data_preprocessor",
+        "load_from",
+        "resume",
+        "launcher",
+        "env_cfg",
+        "log_processor",
+        "log_level",
+        "visualizer",
+        "default_scope",
+        "randomness",
+        "experiment_name",
+        "model_wrapper_cfg",
+        "custom_imports",
+        "cfg",
+    }
+)
+"""The keyword arguments of MMEngine's ``Runner`` (besides ``model``)."""
+
+ENGINE_ONLY = frozenset({"train_loop", "val_loop", "test_loop", "param_schedulers", "hooks"})
+"""Arguments only the engine's form takes: built loops, schedulers and hooks."""
+
+_CONFIG_ONLY = MMENGINE_KEYS - {
+    "work_dir",
+    "train_dataloader",
+    "val_dataloader",
+    "test_dataloader",
+    "optim_wrapper",
+    "val_evaluator",
+    "test_evaluator",
+    "load_from",
+    "resume",
+    "log_level",
+    "visualizer",
+    "log_processor",
+    "randomness",
+    "cfg",
+}
+
+
+def _mmengine_call(model: Any, kwargs: Mapping[str, Any]) -> bool:
+    """Whether ``Runner(...)`` was called with MMEngine's arguments: a key only they have, or
+    a config dict where the engine takes a built object.
+
+    Raises:
+        TypeError: The two forms are mixed (``train_cfg`` with ``train_loop``).
+    """
+    mmengine = any(key in _CONFIG_ONLY and kwargs[key] is not None for key in kwargs) or any(
+        isinstance(value, Mapping)
+        for key, value in (("model", model), *kwargs.items())
+        if key != "cfg"  # the config to record, in either form
+    )
+    engine = sorted(key for key in ENGINE_ONLY if kwargs.get(key) not in (None, ()))
+    if mmengine and engine:
+        raise TypeError(
+            f"Runner() takes either MMEngine's arguments (configs such as train_cfg) or built "
+            f"objects ({', '.join(engine)}), not both"
+        )
+    return mmengine
+
+
+def _in_place(runner: Runner, record: Any) -> Any:
+    """What the training container's ``runner`` provider calls to initialise ``runner``
+    itself (with MMEngine's ``cfg``, the config to record, where one was given)."""
+
+    def initialise(*args: Any, **kwargs: Any) -> Runner:
+        if record is not None:
+            kwargs["cfg"] = record
+        BaseRunner.__init__(runner, *args, **kwargs)
+        return runner
+
+    return initialise
 
 
 def _dataloader(config: Any, container: Any, section: str) -> Any:
@@ -127,7 +249,11 @@ class TrainingContainer(containers.DeclarativeContainer, metaclass=_SharedSelf):
 
     distributed = providers.Singleton(init_dist, config.launcher, config.env_cfg)
     randomness = providers.Singleton(
-        set_up, config.custom_imports, config.randomness, __self__.provided.distributed.call()
+        set_up,
+        config.custom_imports,
+        config.randomness,
+        __self__.provided.distributed.call(),
+        config.default_scope,
     )
     model = providers.Singleton(
         build_model,

@@ -53,8 +53,6 @@ GROUPS: tuple[tuple[str, ...], ...] = (
 """Sections that only work together: a config gives all of a group, or none of it."""
 
 NOT_YET: Mapping[str, str] = {
-    "default_scope": "registries resolve names through their scopes; default_scope is not "
-    "applied yet (write scoped names, 'mmdet.RetinaNet', or register in runner's registries)",
     "experiment_name": "runs are named by their work_dir and timestamp",
 }
 """MMEngine keys regwire does not act on yet: a warning each, never silence."""

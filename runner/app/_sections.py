@@ -8,12 +8,12 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from container import ConfigError, RegwireError, ValidationError, did_you_mean
+from container import ConfigError, RegwireError, ValidationError, did_you_mean, init_default_scope
 from container import locate as locate_source
 from container.config import import_custom_modules
 from providers import PATH, with_section
 
-from .._registries import HOOKS, LOG_PROCESSORS, LOOPS, MODELS, VISBACKENDS, VISUALIZERS
+from .._registries import HOOKS, LOG_PROCESSORS, LOOPS, MODELS, ROOT, VISBACKENDS, VISUALIZERS
 from .._sections import build_at, mapping_section
 from ..data import length_of
 from ..dist import Randomness, dist_info, set_random_seed
@@ -23,6 +23,7 @@ from ..model import init_model_weights, wrap_model
 from ..optim import build_optim_wrapper, scale_lr
 
 DEFAULT_HOOKS: Mapping[str, Mapping[str, Any]] = {
+    "runtime_info": {"type": "RuntimeInfoHook"},  # first, as in MMEngine
     "timer": {"type": "IterTimerHook"},
     "sampler_seed": {"type": "DistSamplerSeedHook"},
     "logger": {"type": "LoggerHook", "interval": 10},
@@ -41,21 +42,25 @@ def set_up(
     custom_imports: Mapping[str, Any] | None,
     randomness: Mapping[str, Any] | None,
     distributed: bool = False,
+    default_scope: str | None = None,
 ) -> Randomness:
-    """Import ``custom_imports`` and seed everything; everything else is built after this.
+    """Import ``custom_imports``, put ``default_scope`` in force and seed everything;
+    everything else is built after this.
 
     ``distributed`` is only there to join the process group first (ranks seed differently
     with ``diff_rank_seed``).
 
     Raises:
-        ConfigError: A module cannot be imported (unless ``allow_failed_imports``), or
-            ``randomness`` has an unknown key.
+        ConfigError: A module cannot be imported (unless ``allow_failed_imports``),
+            ``default_scope`` names no registry, or ``randomness`` has an unknown key.
     """
     if custom_imports is not None:
         custom_imports = mapping_section(
             custom_imports, "custom_imports", "a mapping such as {imports: [my.module]}"
         )
         import_custom_modules({"custom_imports": custom_imports})  # what Config.fromfile does
+    if default_scope is not None:
+        init_default_scope(check_default_scope(default_scope))
     options = dict(
         mapping_section(randomness, "randomness", "a mapping such as {seed: 0}")
         if randomness is not None
@@ -70,6 +75,37 @@ def set_up(
             config_path=f"randomness.{key}",
         )
     return set_random_seed(**options)
+
+
+def check_default_scope(value: Any) -> str:
+    """``default_scope``: the scope of registries in runner's tree (after ``custom_imports``).
+
+    Raises:
+        ConfigError: Not a str, or no registry of runner's tree has that scope (the nearest
+            scope is suggested; the package that makes its registries may be missing from
+            ``custom_imports``).
+    """
+    if not isinstance(value, str) or not value:
+        raise ConfigError(
+            f"{PATH} must be a scope name, got {value!r}", config_path="default_scope"
+        )
+    scopes = {registry.scope for registry in _registry_tree()}
+    if value not in scopes:
+        raise ConfigError(
+            f"{PATH} is {value!r}, but no registry has that scope{did_you_mean(value, scopes)}; "
+            "import the package that makes its registries (custom_imports: {imports: [...]})",
+            config_path="default_scope",
+        )
+    return value
+
+
+def _registry_tree() -> list[Any]:
+    found, stack = [], [ROOT]
+    while stack:
+        registry = stack.pop()
+        found.append(registry)
+        stack.extend(registry.children.values())
+    return found
 
 
 def log_level_setting(value: Any) -> int:

@@ -33,7 +33,7 @@ from ._convert import convert_checkpoint
 from ._dispatch import UNSET, DispatchTable, HookError, HookImpl, Stage, call_stage
 from ._hook import STAGES, DataBatch, Hook, Priority, get_priority, hook_names
 from ._log_processor import LogProcessor
-from ._logging import LOGGER_NAME, MessageHub, console_handler, dump_config, scalars
+from ._logging import LOGGER_NAME, console_handler, current_logger, dump_config, print_log, scalars
 from ._loops import (
     EpochBasedTrainLoop,
     EvalContext,
@@ -46,6 +46,7 @@ from ._loops import (
     TrainState,
     ValLoop,
 )
+from ._message_hub import MessageHub, ScalarHistory
 from ._preemption import STOP_SIGNALS, Interrupted
 from ._resume import newest_good_checkpoint
 from ._runner import BaseRunner
@@ -80,6 +81,7 @@ __all__ = [
     "Metrics",
     "Priority",
     "RunnerView",
+    "ScalarHistory",
     "ShardedSaver",
     "Stage",
     "TestLoop",
@@ -92,12 +94,14 @@ __all__ = [
     "check_hook",
     "console_handler",
     "convert_checkpoint",
+    "current_logger",
     "dump_config",
     "find_latest_checkpoint",
     "get_priority",
     "hook_names",
     "load_checkpoint",
     "newest_good_checkpoint",
+    "print_log",
     "read_pointer",
     "remove_leftovers",
     "save_checkpoint",

@@ -24,7 +24,7 @@ import torch
 from .._registries import LOG_PROCESSORS
 from ..data import length_of
 from ..optim import OptimWrapper
-from ._logging import MessageHub
+from ._message_hub import MessageHub
 
 METHODS = ("mean", "max", "min", "current")
 """How a custom entry smooths its series (MMEngine's ``method_name``)."""

@@ -1,16 +1,14 @@
-"""The run's logger and its store of the latest scalars (MMEngine's ``message_hub``)."""
+"""The run's logger, and MMEngine's ``print_log``."""
 
 from __future__ import annotations
 
 import itertools
 import logging
 import sys
-from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import attrs
 import torch
 from tqdm import tqdm
 
@@ -21,67 +19,6 @@ from ..visualization import dump_config as write_config
 
 LOGGER_NAME = "regwire"
 """Every runner logs to a child of this logger, which sends its records to the console."""
-
-
-@attrs.define
-class MessageHub:
-    """The latest values hooks publish for other hooks (a timer's ``train/time``...).
-
-    Attributes:
-        window: How many values of each scalar are kept.
-    """
-
-    window: int = 100
-    _scalars: dict[str, deque[float]] = attrs.field(factory=dict)
-    _info: dict[str, Any] = attrs.field(factory=dict)
-
-    def update_info(self, key: str, value: Any) -> None:
-        """Record a non-scalar value (``epoch``, ``max_iters``...), replacing the last one."""
-        self._info[key] = value
-
-    def get_info(self, key: str, default: Any = None) -> Any:
-        """The value recorded under ``key`` by :meth:`update_info`, or ``default``."""
-        return self._info.get(key, default)
-
-    def update_scalar(self, key: str, value: float) -> None:
-        """Record a value of ``key`` (``train/loss``, ``val/accuracy/top1``)."""
-        history = self._scalars.get(key)
-        if history is None:
-            history = self._scalars[key] = deque(maxlen=self.window)
-        history.append(float(value))
-
-    def history(self, key: str) -> deque[float]:
-        """The kept values of ``key``, oldest first (made empty if there are none).
-
-        Appending a float to it records a value as :meth:`update_scalar` does; a hook that
-        records every iteration looks its series up once.
-        """
-        history = self._scalars.get(key)
-        if history is None:
-            history = self._scalars[key] = deque(maxlen=self.window)
-        return history
-
-    def update_scalars(self, values: Mapping[str, float], prefix: str = "") -> None:
-        for key, value in values.items():
-            self.update_scalar(prefix + key, value)
-
-    def latest(self, key: str, default: float | None = None) -> float | None:
-        """The newest value of ``key``, or ``default``."""
-        history = self._scalars.get(key)
-        return history[-1] if history else default
-
-    def mean(self, key: str, last: int | None = None) -> float | None:
-        """The mean of the newest ``last`` values of ``key`` (all kept ones when None)."""
-        history = self._scalars.get(key)
-        if not history:
-            return None
-        size = len(history)
-        if last and last < size:  # the newest ``last`` values, oldest first, without a copy
-            return sum(itertools.islice(history, size - last, None)) / last
-        return sum(history) / size
-
-    def keys(self) -> list[str]:
-        return list(self._scalars)
 
 
 _LEVELS = logging.getLevelNamesMapping()
@@ -136,6 +73,40 @@ def console_handler() -> logging.Handler:
     return handler
 
 
+_CURRENT_LOGGER: list[logging.Logger | None] = [None]
+
+
+def current_logger() -> logging.Logger | None:
+    """The logger of the run made last in this process (MMEngine's ``'current'``), or None."""
+    return _CURRENT_LOGGER[0]
+
+
+def print_log(
+    msg: Any, logger: logging.Logger | str | None = None, level: int = logging.INFO
+) -> None:
+    """Log ``msg`` as MMEngine's ``print_log`` does.
+
+    ``logger`` is a ``logging.Logger``; ``"current"``, the logger of the run made last
+    (printed when there is none); ``"silent"``, nothing; ``None``, printed; any other str, the
+    logger of that name (a child of ``regwire`` unless it names one of its own).
+    """
+    if logger == "silent":
+        return
+    if logger == "current":
+        logger = current_logger()
+    if isinstance(logger, str):
+        logger = logging.getLogger(logger)
+    if logger is None:
+        print(msg)
+        return
+    if not isinstance(logger, logging.Logger):
+        raise TypeError(
+            "logger must be a logging.Logger, 'current', 'silent', a logger's name or None, "
+            f"got {logger!r}"
+        )
+    logger.log(level, msg)
+
+
 def make_logger(name: str, level: int = logging.INFO) -> logging.Logger:
     """Return the logger of one run at ``level``.
 
@@ -145,6 +116,7 @@ def make_logger(name: str, level: int = logging.INFO) -> logging.Logger:
     console_handler()
     logger = logging.getLogger(LOGGER_NAME).getChild(name)
     logger.setLevel(level)
+    _CURRENT_LOGGER[0] = logger
     return logger
 
 

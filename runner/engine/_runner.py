@@ -29,8 +29,8 @@ from . import _checkpointing as checkpointing
 from ._counters import RunCounters
 from ._dispatch import UNSET, DispatchTable, Stage, call_stage, unknown_stage
 from ._log_processor import LogProcessor
-from ._logging import MessageHub, make_logger
 from ._logging import log_level as parse_log_level
+from ._logging import make_logger
 from ._loops import (
     EvalContext,
     EvalLoop,
@@ -41,6 +41,7 @@ from ._loops import (
     TrainState,
     ValLoop,
 )
+from ._message_hub import MessageHub
 from ._preemption import Interrupted, StopRequest, stop_on_signals
 from ._run_log import log_start, open_record
 from ._sharded import ShardedSaver, read_any

@@ -19,8 +19,8 @@ from torch import nn
 from ..optim import OptimWrapper
 from ..visualization import Visualizer
 from ._log_processor import LogProcessor
-from ._logging import MessageHub
 from ._loops import EvalLoop, TrainLoop, TrainState
+from ._message_hub import MessageHub
 
 
 class RunnerView(Protocol):

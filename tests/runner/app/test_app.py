@@ -24,6 +24,7 @@ from runner import (
     Priority,
     ProgressBarHook,
     Runner,
+    RuntimeInfoHook,
     TrainingContainer,
     build_hooks,
 )
@@ -51,6 +52,7 @@ def toy_cfg(**changes: Any) -> dict[str, Any]:
 def test_from_cfg_trains_with_the_default_hooks() -> None:
     runner = Runner.from_cfg(toy_cfg())
     assert [type(h) for h in runner.hooks] == [
+        RuntimeInfoHook,  # as in MMEngine
         IterTimerHook,
         DistSamplerSeedHook,
         CheckInvalidLossHook,
@@ -165,7 +167,8 @@ def test_default_hooks_replace_remove_update_and_custom() -> None:
         },
         [{"type": Mine, "priority": 5}, {"type": Mine}],
     )
-    assert [type(h) for h in hooks] == [
+    assert [type(h) for h in hooks] == [  # in the config's order: the table sorts them
+        RuntimeInfoHook,
         IterTimerHook,
         DistSamplerSeedHook,
         LoggerHook,
@@ -174,10 +177,10 @@ def test_default_hooks_replace_remove_update_and_custom() -> None:
         Mine,
         Mine,
     ]
-    assert hooks[0].priority == 0
-    assert hooks[2].interval == 3  # type: ignore[attr-defined]
-    assert hooks[5].priority == 5
-    assert hooks[6].priority == Priority.LOW
+    assert hooks[1].priority == 0
+    assert hooks[3].interval == 3  # type: ignore[attr-defined]
+    assert hooks[6].priority == 5
+    assert hooks[7].priority == Priority.LOW
 
 
 def test_hook_config_errors_name_the_path() -> None:
