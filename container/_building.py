@@ -9,6 +9,7 @@ default scope (:mod:`container._default_scope`) is the scope names are resolved 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -36,6 +37,18 @@ class RegistryBuilding:
     _compiler: ConfigCompiler
     _build_func: BuildFunc | None
     _scope: str
+
+    @property
+    def build_func(self) -> BuildFunc | None:
+        """MMEngine's ``build_func`` (None: regwire's compiler); settable, as MMEngine's
+        attribute is, for a registry made before its build function."""
+        return self._build_func
+
+    @build_func.setter
+    def build_func(self, build_func: BuildFunc | None) -> None:
+        if build_func is not None and not callable(build_func):
+            raise TypeError(f"build_func must be callable or None, got {build_func!r}")
+        self._build_func = build_func
 
     def provider(self, cfg: Mapping[str, Any], **default_args: Any) -> di.Provider[Any]:
         """Compile a config into a provider tree without calling it.
@@ -68,7 +81,8 @@ class RegistryBuilding:
                 original exception is the ``__cause__``).
         """
         if self._build_func is not None:
-            return self._build_func(cfg, *args, **default_args, registry=self)
+            options = _for_build_func(self._build_func, default_args)
+            return self._build_func(cfg, *args, **options, registry=self)
         if args:
             raise TypeError(
                 f"build() takes the config and keyword default arguments, got {len(args)} more "
@@ -156,6 +170,27 @@ class RegistryBuilding:
     # Supplied by Registry.
     def resolve_type(self, type_name: str, scope: str | None, node_path: str) -> di.Provider[Any]:
         raise NotImplementedError
+
+
+def _for_build_func(build_func: BuildFunc, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keywords of ``build(cfg, **kwargs)`` as ``build_func`` takes them: passed on, as
+    MMEngine passes them, unless they are not its parameters and it takes ``default_args``
+    (MMEngine's build functions): then they are the default arguments
+    (``MODELS.build(cfg, model=m)`` means ``default_args={'model': m}``)."""
+    if not kwargs or (len(kwargs) == 1 and "default_args" in kwargs):
+        return kwargs
+    try:
+        parameters = inspect.signature(build_func).parameters
+    except (TypeError, ValueError):
+        return kwargs
+    if (
+        any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        or "default_args" not in parameters
+    ):
+        return kwargs
+    if set(kwargs) <= set(parameters):
+        return kwargs
+    return {"default_args": kwargs}
 
 
 def mmengine_defaults(default_args: dict[str, Any]) -> dict[str, Any]:

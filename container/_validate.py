@@ -29,6 +29,7 @@ from providers import (
     Keys,
     RegwireError,
     Resolver,
+    config_params,
     describe_target,
     did_you_mean,
     flag_error,
@@ -173,13 +174,19 @@ def locate(problem: RegwireError, source_of: SourceOf) -> RegwireError:
     return problem
 
 
+def _kept(target: Any, key: str) -> bool:
+    """Whether the build passes ``key``'s config as written (``providers.config_params``)."""
+    return target is not None and key in config_params(target)
+
+
 class _Walk:
     """One pass over a config: the nodes it finds, checked, and the problems, collected."""
 
-    __slots__ = ("_resolve", "problems")
+    __slots__ = ("_resolve", "_soft", "problems")
 
-    def __init__(self, resolve: Resolver) -> None:
+    def __init__(self, resolve: Resolver, *, soft: bool = False) -> None:
         self._resolve = resolve
+        self._soft = soft  # inside a config the callable builds itself (see _kept)
         self.problems: list[RegwireError] = []
 
     def node(
@@ -215,7 +222,10 @@ class _Walk:
                 continue
             key_path = join_path(path, key)
             if value.__class__ not in _ATOMS and recursive:
-                value = self.value(value, key_path, scope)
+                if _kept(target, key):
+                    self._check_kept(value, key_path, scope)
+                else:
+                    value = self.value(value, key_path, scope)
             arguments.check(key, value, key_path)
         for key, value in constants.items():
             arguments.check(key, value, join_path(path, key))
@@ -240,6 +250,14 @@ class _Walk:
             return items if isinstance(value, list) else tuple(items)
         return value
 
+    def _check_kept(self, value: Any, path: str, scope: str | None) -> None:
+        """Check the nodes of a config the callable builds itself, softly: a ``type`` no
+        registry here knows, and that is near no name it knows, may be the callable's own
+        (a ``norm_cfg``'s ``BN``); a near one is taken for a typo."""
+        inner = _Walk(self._resolve, soft=True)
+        inner.value(value, path, scope)
+        self.problems.extend(inner.problems)
+
     def _target(
         self, cfg: Mapping[Any, Any], scope: str | None, path: str
     ) -> tuple[Callable[..., Any] | None, str]:
@@ -252,7 +270,8 @@ class _Walk:
             try:
                 provider = self._resolve(type_, scope, path)
             except RegwireError as exc:
-                self.problems.append(exc)
+                if not self._soft or "did you mean" in str(exc):
+                    self.problems.append(exc)
                 return None, type_
             return getattr(provider, "provides", None), type_
         if callable(type_):

@@ -18,6 +18,7 @@ from ._compile import (
     type_error,
     with_defaults,
 )
+from ._config_params import config_params
 from ._errors import (
     PATH,
     BuildError,
@@ -70,6 +71,7 @@ __all__ = [
     "RegwireError",
     "Resolver",
     "check_lifetime",
+    "config_params",
     "copy_plain",
     "describe_path",
     "describe_target",

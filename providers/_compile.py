@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from dependency_injector import providers
 
+from ._config_params import config_params
 from ._errors import (
     PATH,
     BuildError,
@@ -295,6 +296,7 @@ class _Walker:
         else:
             raise type_error(type_, path)
         kwargs: dict[str, Any] = {}
+        kept: frozenset[str] | None = None  # the arguments it takes as configs, looked up once
         for key, value in cfg.items():
             if key in RESERVED_KEYS:
                 continue
@@ -302,7 +304,10 @@ class _Walker:
                 raise key_error(key, path)
             if value.__class__ in _ATOMS:  # most arguments: no path, no call
                 kwargs[key] = value
-            elif recursive:
+                continue
+            if recursive and kept is None:
+                kept = config_params(target)
+            if recursive and key not in kept:  # type: ignore[operator]
                 kwargs[key] = self.value(value, f"{path}.{key}" if path else key, scope)
             else:
                 kwargs[key] = self.fresh(value)

@@ -54,14 +54,16 @@ if TYPE_CHECKING:  # for type checkers; at run time each name is imported at its
         PARAM_SCHEDULERS,
         REGISTRIES,
         ROOT,
+        RUNNERS,
         TRANSFORMS,
         VISBACKENDS,
         VISUALIZERS,
         WEIGHT_INITIALIZERS,
         DatasetRegistry,
         ModelRegistry,
+        build_model_from_cfg,
     )
-    from .app import DEFAULT_HOOKS, Runner, TrainingContainer, build_hooks
+    from .app import DEFAULT_HOOKS, Runner, TrainingContainer, build_hooks, build_runner_from_cfg
     from .data import (
         BaseDataset,
         ClassBalancedDataset,
@@ -173,6 +175,7 @@ if TYPE_CHECKING:  # for type checkers; at run time each name is imported at its
         StepParamScheduler,
         build_optim_wrapper,
         build_param_schedulers,
+        build_scheduler_from_cfg,
     )
     from .visualization import (
         BaseVisBackend,
@@ -201,6 +204,7 @@ __all__ = [
     "PARAM_SCHEDULERS",
     "REGISTRIES",
     "ROOT",
+    "RUNNERS",
     "STAGES",
     "TRANSFORMS",
     "VISBACKENDS",
@@ -307,8 +311,11 @@ __all__ = [
     "build_dataloader",
     "build_evaluator",
     "build_hooks",
+    "build_model_from_cfg",
     "build_optim_wrapper",
     "build_param_schedulers",
+    "build_runner_from_cfg",
+    "build_scheduler_from_cfg",
     "call_stage",
     "current_logger",
     "find_latest_checkpoint",

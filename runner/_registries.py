@@ -9,11 +9,12 @@ any registry), and a user package extends one by making a child registry of it::
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
 from dependency_injector import providers as di
 
-from container import Registry, RegistryError, did_you_mean
+from container import Registry, RegistryError, build_from_cfg, did_you_mean
 
 COMPONENTS = (
     "runner.model",
@@ -106,9 +107,25 @@ def _init_cfg_node(type_name: str, initializer: Any, extra: str) -> Any:
     return entry
 
 
+def build_model_from_cfg(
+    cfg: Any, registry: Registry, default_args: Mapping[str, Any] | None = None
+) -> Any:
+    """MMEngine's ``build_model_from_cfg``, the build function of :data:`MODELS`: a list of
+    configs builds an ``nn.Sequential`` of them (mmdet's list-valued ``neck``); a config builds
+    as :func:`container.build_from_cfg` builds it; anything else (a built module) is returned
+    as it is, as ``registry.build`` returns it."""
+    if isinstance(cfg, list):
+        from torch import nn  # here: importing the registries stays light (regwire --help)
+
+        return nn.Sequential(*(build_model_from_cfg(item, registry, default_args) for item in cfg))
+    if isinstance(cfg, Mapping):
+        return build_from_cfg(cfg, registry, default_args)
+    return cfg
+
+
 ROOT = Registry("regwire", scope="regwire")
 
-MODELS = ModelRegistry("model", parent=ROOT, scope="model")
+MODELS = ModelRegistry("model", build_model_from_cfg, parent=ROOT, scope="model")
 WEIGHT_INITIALIZERS = Registry("weight_initializer", parent=ROOT, scope="weight_initializer")
 MODEL_WRAPPERS = Registry("model_wrapper", parent=ROOT, scope="model_wrapper")
 DATASETS = DatasetRegistry("dataset", parent=ROOT, scope="dataset")
@@ -128,6 +145,7 @@ EVALUATOR = Registry("evaluator", parent=ROOT, scope="evaluator")
 VISUALIZERS = Registry("visualizer", parent=ROOT, scope="visualizer")
 VISBACKENDS = Registry("vis_backend", parent=ROOT, scope="vis_backend")
 LOG_PROCESSORS = Registry("log_processor", parent=ROOT, scope="log_processor")
+RUNNERS = Registry("runner", parent=ROOT, scope="runner")
 
 REGISTRIES: dict[str, Registry] = {
     registry.name: registry
@@ -150,6 +168,7 @@ REGISTRIES: dict[str, Registry] = {
         VISUALIZERS,
         VISBACKENDS,
         LOG_PROCESSORS,
+        RUNNERS,
     )
 }
 """Every registry of the runner by name, for ``regwire list``."""

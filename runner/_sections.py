@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from container import ConfigError, Registry
+from container import ConfigError, Registry, RegwireError
 from providers import PATH
 
 _PLAIN = (str, bytes, int, float, list, tuple)
@@ -69,7 +69,37 @@ def build_at(registry: Registry, cfg: Any, section: str, **default_args: Any) ->
     return registry.build_at(section, cfg, **default_args)
 
 
+class ArgumentError(ValueError):
+    """A component refuses the value of one of its arguments.
+
+    A ``ValueError`` for code that calls the component; a builder that knows where the
+    component's config sits turns it into a :class:`ConfigError` naming the argument's full
+    path (:func:`at_argument`: ``custom_hooks.0.momentum``).
+
+    Attributes:
+        argument: The argument, or a path below it (``custom_cfg.0.method_name``).
+        reason: What is wrong, without the argument (``must be a positive int, got 0``).
+    """
+
+    def __init__(self, argument: str, reason: str) -> None:
+        super().__init__(f"{argument} {reason}")
+        self.argument = argument
+        self.reason = reason
+
+
+def at_argument(exc: RegwireError, path: str) -> RegwireError:
+    """``exc``, or, when a component built at ``path`` raised it for an
+    :class:`ArgumentError`, a ConfigError naming ``path.<argument>``."""
+    cause = exc.__cause__
+    if isinstance(cause, ArgumentError) and exc.config_path == path:
+        error = ConfigError(f"{PATH} {cause.reason}", config_path=f"{path}.{cause.argument}")
+        error.__cause__ = cause
+        return error
+    return exc
+
+
 def check_positive(name: str, value: object) -> None:
-    """Raise ValueError unless ``value`` is a positive int (a count or an interval)."""
+    """Raise an :class:`ArgumentError` unless ``value`` is a positive int (a count or an
+    interval)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
+        raise ArgumentError(name, f"must be a positive int, got {value!r}")

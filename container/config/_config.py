@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
+from .._errors import ConfigError
 from ._configdict import ConfigDict, to_config
 from ._dump import python_text, to_text, write
-from ._keys import RESERVED_KEYS
+from ._keys import BASE_KEY, RESERVED_KEYS
 from ._load import LoadOptions, import_custom_modules, load_file, load_text
 from ._overrides import apply_overrides, merge_options
 from ._paths import config_error, parse_path
 from ._provenance import Provenance, Source
+from ._python import parse, take_bases
+from ._yaml import load_yaml
 
 Options = Sequence[str] | Mapping[str, Any]
 
@@ -27,6 +31,40 @@ def _check_keys(keys: Collection[object], provenance: Provenance | None = None) 
                 path=key,
                 source=provenance.lookup((key,)) if provenance else None,
             )
+
+
+def _file_texts(path: str, chain: tuple[str, ...]) -> str:
+    """``path``'s text after its bases' (MMEngine's ``Config.text`` of one file)."""
+    with open(path, encoding="utf-8") as file:
+        text = file.read()
+    parts = [
+        _file_texts(base, (*chain, path))
+        for base in _base_paths(path, text)
+        if base not in chain and base != path and os.path.isfile(base)
+    ]
+    return "\n".join([*parts, f"{path}\n{text}"])
+
+
+def _base_paths(path: str, text: str) -> list[str]:
+    """The absolute paths of the ``_base_`` files ``text`` (the file at ``path``) names, read
+    without running the file (a base that does not read is left out: the load said why)."""
+    extension = os.path.splitext(path)[1].lower()
+    try:
+        if extension == ".py":
+            bases, _ = take_bases(parse(text, path), path)
+        else:
+            data = json.loads(text) if extension == ".json" else load_yaml(text, path, Provenance())
+            bases = data.get(BASE_KEY, []) if isinstance(data, Mapping) else []
+    except (ConfigError, ValueError):
+        return []
+    if isinstance(bases, str):
+        bases = [bases]
+    folder = os.path.dirname(path)
+    return [
+        os.path.abspath(os.path.join(folder, base))
+        for base in bases
+        if isinstance(base, str) and "::" not in base
+    ]
 
 
 class Config:
@@ -156,12 +194,13 @@ class Config:
 
     @property
     def text(self) -> str:
-        """The text of the file the config was loaded from, as MMEngine's ``Config.text``
-        (its ``_base_`` files are not included); :attr:`pretty_text` when there is no file."""
+        """The text of every file the config was loaded from, as MMEngine's ``Config.text``:
+        each file's absolute path on a line, then its text, its ``_base_`` files first (each
+        with its own bases first, in order), joined by newlines; :attr:`pretty_text` when
+        there is no file."""
         if self._filename is None or not os.path.isfile(self._filename):
             return self.pretty_text
-        with open(self._filename, encoding="utf-8") as file:
-            return file.read()
+        return _file_texts(os.path.abspath(os.path.expanduser(self._filename)), ())
 
     @staticmethod
     def diff(cfg1: Config | str, cfg2: Config | str) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers; at run time each name is imported at its first use
     from ._checks import check_config
-    from ._container import Runner, TrainingContainer
+    from ._container import Runner, TrainingContainer, build_runner_from_cfg
     from ._schema import SECTIONS, Section, register_section
     from ._sections import (
         DEFAULT_HOOKS,
@@ -37,6 +37,7 @@ __all__ = [
     "build_eval_loop",
     "build_hooks",
     "build_model",
+    "build_runner_from_cfg",
     "build_train_loop",
     "check_config",
     "locate",
@@ -47,8 +48,14 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """A public name, imported at its first use (PEP 562): the command line (``cli``) lives in
-    this package, and its ``--help`` must not import torch."""
+    this package, and its ``--help`` must not import torch. The first use imports the
+    packages that register the built-in components (``COMPONENTS``), as ``from runner import
+    ...`` does, so that a ``Runner`` taken from here builds the default hooks."""
     if name in __all__:
+        from .._registries import COMPONENTS
+
+        for package in COMPONENTS:
+            importlib.import_module(package)
         for part in ("_container", "_sections", "_checks", "_schema"):
             module = importlib.import_module(f"{__name__}.{part}")
             if hasattr(module, name):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from container import Config, ConfigError, did_you_mean
+from container import Config, ConfigError, RegistryError, did_you_mean
 from providers import PATH, with_section
 
 from .._registries import (
@@ -27,7 +27,12 @@ from .._registries import (
     MODELS,
 )
 from ..data import OWN_KEYS, option_problems, pipeline_problems
-from ._checks_watch import check_log_processor, check_visualizer
+from ._checks_watch import (
+    built_hook_problems,
+    check_log_processor,
+    check_visualizer,
+    default_hook_name_problems,
+)
 from ._node_checks import _PLAIN, GIVEN, _collect, _mapping, node_problems
 from ._schema import Problems, register_section
 
@@ -157,6 +162,8 @@ def _hook_problems(entry: Any, path: str) -> Problems:
         averaged = {key: item for key, item in options.items() if key not in own}
         averaged["type"] = options.get("ema_type", "ExponentialMovingAverage")
         problems += node_problems(MODELS, averaged, path, {"model": GIVEN})
+    if not problems:  # the values the hook itself refuses
+        problems += built_hook_problems(options, path)
     return problems
 
 
@@ -166,7 +173,10 @@ def check_default_hooks(value: Any, path: str) -> Problems:
     problems = _mapping(value, path, "a mapping of names to hooks")
     if problems:
         return problems
+    problems += default_hook_name_problems(value, path)
     for name, entry in value.items():
+        if isinstance(entry, Mapping) and "type" not in entry and name not in DEFAULT_HOOKS:
+            continue  # a mistake said above
         if isinstance(entry, Mapping) and "type" not in entry and name in DEFAULT_HOOKS:
             entry = {**DEFAULT_HOOKS[name], **entry}
         problems += _hook_problems(entry, f"{path}.{name}")
@@ -180,13 +190,42 @@ def check_custom_hooks(value: Any, path: str) -> Problems:
 
 
 def check_model(value: Any, path: str) -> Problems:
-    return node_problems(MODELS, value, path)
+    from ..model import model_config_problems
+
+    return [*node_problems(MODELS, value, path), *model_config_problems(value, path)]
 
 
 def check_data_preprocessor(value: Any, path: str) -> Problems:
+    from ..model import model_config_problems
+
     if isinstance(value, Mapping) and "type" not in value:
         return []  # the model completes it (MMPretrain's models set a default type)
-    return node_problems(MODELS, value, path)
+    return [*node_problems(MODELS, value, path), *model_config_problems(value, path)]
+
+
+def wrapper_fit(cfg: Mapping[str, Any]) -> Problems:
+    """``model_wrapper_cfg.shard_modules`` / ``activation_checkpointing`` name classes of
+    the model's submodules. The model is not built here, so which submodules it has is not
+    known; once its type is imported, a name that is no ``nn.Module`` class at all is an error
+    (the rest is checked when the wrapper is built)."""
+    wrapper, model = cfg.get("model_wrapper_cfg"), cfg.get("model")
+    if not isinstance(wrapper, Mapping) or not isinstance(model, Mapping):
+        return []
+    type_ = model.get("type")
+    if isinstance(type_, str):
+        try:
+            type_ = getattr(MODELS.resolve_type(type_, None, ""), "provides", None)
+        except RegistryError:
+            return []  # the model section's check reports it
+    if not isinstance(type_, type):
+        return []
+    from ..model import module_class_problems
+
+    return [
+        problem
+        for key in ("shard_modules", "activation_checkpointing")
+        for problem in module_class_problems(wrapper.get(key), f"model_wrapper_cfg.{key}")
+    ]
 
 
 def data_preprocessor_fit(cfg: Mapping[str, Any]) -> Problems:
@@ -288,6 +327,12 @@ def check_env_cfg(value: Any, path: str) -> Problems:
             problems.append(ConfigError(ENV_KEYS[key], config_path=where))
         elif value[key] is not None:
             problems += _mapping(value[key], where, "a mapping such as {backend: gloo}")
+            backend = value[key].get("backend") if isinstance(value[key], Mapping) else None
+            if backend is not None:
+                from ..dist import backend_problem
+
+                problem = backend_problem(backend, f"{where}.backend")
+                problems += [problem] if problem is not None else []
     return problems
 
 
@@ -373,6 +418,7 @@ def check_config(cfg: Mapping[str, Any] | Config) -> tuple[Problems, Problems]:
     scope = values.get("default_scope")
     with DefaultScope.overwrite_default_scope(scope if not _default_scope(scope, "") else None):
         errors, warnings = check_sections(values)
+        errors += wrapper_fit(values)
     errors += data_preprocessor_fit(values)
     if isinstance(values.get("optim_wrapper"), Mapping):
         from ..optim import optim_config_problems
@@ -398,11 +444,26 @@ def summary(cfg: Mapping[str, Any] | Config) -> str:
     parts.append(f"data for {', '.join(loaded) or 'nothing'}")
     optim = cfg.get("optim_wrapper")
     if isinstance(optim, Mapping):
-        parts.append(f"optimizer {_type_name(optim.get('optimizer'))}")
+        parts.append(_optimizers(optim))
     schedulers = cfg.get("param_scheduler")
     count = _scheduler_count(schedulers)
     parts.append(f"{count} scheduler{'s' * (count != 1)}")
     return "; ".join(parts)
+
+
+def _optimizers(optim: Mapping[str, Any]) -> str:
+    """``optimizer SGD``, or ``optimizers generator Adam, discriminator SGD`` for several."""
+    from ..optim import wrapper_names
+
+    names = wrapper_names(optim)
+    if names is None:
+        return f"optimizer {_type_name(optim.get('optimizer'))}"
+    types = []
+    for name in names:
+        item = optim.get(name)
+        found = item.get("optimizer") if isinstance(item, Mapping) else item
+        types.append(f"{name} {_type_name(found)}")
+    return f"optimizers {', '.join(types)}"
 
 
 def _scheduler_count(schedulers: Any) -> int:

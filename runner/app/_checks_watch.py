@@ -1,4 +1,5 @@
-"""The checks of ``visualizer`` and ``log_processor`` (``regwire check``)."""
+"""The checks of ``visualizer`` and ``log_processor``, and of the values hooks refuse
+(``regwire check``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from container import ConfigError
 
-from .._registries import LOG_PROCESSORS, VISBACKENDS, VISUALIZERS
+from .._registries import HOOKS, LOG_PROCESSORS, VISBACKENDS, VISUALIZERS
 from ._node_checks import GIVEN, _collect, _mapping, node_problems
 from ._schema import Problems
 
@@ -43,4 +44,37 @@ def check_log_processor(value: Any, path: str) -> Problems:
     problems = node_problems(LOG_PROCESSORS, node, path)
     if not problems and node["type"] == "LogProcessor":
         problems += _collect(lambda: build_log_processor(value))
+    return problems
+
+
+BUILTIN_HOOKS = "runner.hooks."
+"""The module prefix of the built-in hooks, whose constructors only check and keep their
+arguments (no files, no model): ``regwire check`` builds them to find the values they
+refuse (``EMAHook`` with both ``begin_iter`` and ``begin_epoch``, a ``momentum`` out of
+range, a ``save_best`` or ``monitor`` whose rule cannot be inferred...)."""
+
+
+def built_hook_problems(options: Mapping[str, Any], path: str) -> Problems:
+    """The problem a built-in hook's constructor finds in ``options`` (a hook node whose
+    keys are already checked), named by its path (``custom_hooks.0.momentum``); none for a
+    hook of another package, which is not built."""
+    from ._sections import _build_hook
+
+    kind = options.get("type")
+    found = HOOKS.get(kind) if isinstance(kind, str) else None
+    if not isinstance(found, type) or not found.__module__.startswith(BUILTIN_HOOKS):
+        return []
+    return _collect(lambda: _build_hook(options, path))
+
+
+def default_hook_name_problems(value: Mapping[str, Any], path: str) -> Problems:
+    """The entries of ``default_hooks`` under a name no default hook has that are a
+    mistake (``progres_bar: null``, ``loger: {type: LoggerHook}``)."""
+    from ._sections import unknown_default_hook
+
+    problems: Problems = []
+    for name, entry in value.items():
+        mistake = unknown_default_hook(str(name), entry, path)
+        if mistake is not None:
+            problems.append(mistake)
     return problems

@@ -18,6 +18,7 @@ subclass that redefines ``model`` changes what the optimizer wrapper and the run
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from dependency_injector import containers, providers
 from container import Config, RegwireError, ValidationError
 from providers import copy_plain
 
+from .._registries import RUNNERS
 from ..data import build_dataloader
 from ..dist import init_dist
 from ..engine import BaseRunner
@@ -50,6 +52,7 @@ from ._sections import (
 )
 
 
+@RUNNERS.register_module()
 class Runner(BaseRunner):
     """Trains, validates and tests a model: :class:`~runner.engine.BaseRunner`, built from a
     config by :meth:`from_cfg` (MMEngine's entry point).
@@ -119,6 +122,29 @@ def _build(values: Mapping[str, Any], cfg: Any, provides: Any) -> Any:
     return runner
 
 
+def build_runner_from_cfg(cfg: Mapping[str, Any] | Config, registry: Any) -> Any:
+    """MMEngine's ``build_runner_from_cfg``, the build function of :data:`runner.RUNNERS`:
+    ``runner_type`` (default ``Runner``) names the runner class in ``registry``, and a class
+    with ``from_cfg`` is built with it from the rest of the config.
+
+    Raises:
+        RegistryError: ``runner_type`` is not registered (with the nearest names).
+    """
+    values = dict(cfg.to_dict() if isinstance(cfg, Config) else cfg)
+    runner_type = values.pop("runner_type", "Runner")
+    found = registry.get(runner_type) if isinstance(runner_type, str) else runner_type
+    if found is None:
+        raise registry._unknown(runner_type, "runner_type")
+    if isinstance(cfg, Config):  # keeps its files and lines for the errors
+        cfg = copy.copy(cfg)
+        if "runner_type" in cfg:
+            del cfg["runner_type"]
+    else:
+        cfg = values
+    from_cfg = getattr(found, "from_cfg", None)
+    return from_cfg(cfg) if callable(from_cfg) else found(**values)
+
+
 MMENGINE_KEYS = frozenset(
     {
         "work_dir",
@@ -152,6 +178,8 @@ MMENGINE_KEYS = frozenset(
     }
 )
 """The keyword arguments of MMEngine's ``Runner`` (besides ``model``)."""
+
+RUNNERS.build_func = build_runner_from_cfg
 
 ENGINE_ONLY = frozenset({"train_loop", "val_loop", "test_loop", "param_schedulers", "hooks"})
 """Arguments only the engine's form takes: built loops, schedulers and hooks."""

@@ -8,13 +8,20 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from container import ConfigError, RegwireError, ValidationError, did_you_mean, init_default_scope
+from container import (
+    ConfigError,
+    RegwireError,
+    ValidationError,
+    did_you_mean,
+    init_default_scope,
+    nearest,
+)
 from container import locate as locate_source
 from container.config import import_custom_modules
 from providers import PATH, with_section
 
 from .._registries import HOOKS, LOG_PROCESSORS, LOOPS, MODELS, ROOT, VISBACKENDS, VISUALIZERS
-from .._sections import build_at, mapping_section
+from .._sections import at_argument, build_at, mapping_section
 from ..data import length_of
 from ..dist import Randomness, dist_info, set_random_seed
 from ..engine import HookSignatureError, check_hook, get_priority
@@ -190,6 +197,9 @@ def build_hooks(
         )
     entries: dict[str, Any] = dict(DEFAULT_HOOKS)
     for name, entry in (default_hooks or {}).items():
+        mistake = unknown_default_hook(name, entry, "default_hooks")
+        if mistake is not None:
+            raise mistake
         if entry is None:
             entries.pop(name, None)
         elif isinstance(entry, Mapping) and "type" not in entry and name in DEFAULT_HOOKS:
@@ -199,6 +209,44 @@ def build_hooks(
     located = [(f"default_hooks.{name}", entry) for name, entry in entries.items()]
     located += [(f"custom_hooks.{i}", entry) for i, entry in enumerate(custom_hooks or ())]
     return [_build_hook(entry, path) for path, entry in located]
+
+
+def unknown_default_hook(name: str, entry: Any, path: str) -> ConfigError | None:
+    """The mistake of a ``default_hooks`` entry whose name is no default hook's, if it is
+    one: a null (it removes nothing) or a mapping without ``type`` (it changes nothing),
+    or a hook of the type of the default whose name is near (``loger: {type: LoggerHook}``
+    would add a second one). A full node under a new name adds a hook.
+    """
+    if name in DEFAULT_HOOKS:
+        return None
+    where = f"{path}.{name}"
+    hint = did_you_mean(name, DEFAULT_HOOKS)
+    known = f"(the default hooks: {', '.join(DEFAULT_HOOKS)})"
+    if entry is None:
+        return ConfigError(
+            f"{PATH} removes nothing: there is no default hook of that name{hint} {known}",
+            config_path=where,
+        )
+    if not isinstance(entry, Mapping):
+        return None
+    if "type" not in entry:
+        return ConfigError(
+            f"{PATH} changes no default hook: there is none of that name{hint} {known}; "
+            "a new hook needs its 'type'",
+            config_path=where,
+        )
+    near = [
+        default
+        for default in nearest(name, DEFAULT_HOOKS)
+        if DEFAULT_HOOKS[default]["type"] == entry["type"]
+    ]
+    if near:
+        return ConfigError(
+            f"{PATH} adds a second {entry['type']} beside the default {near[0]!r}; did you "
+            f"mean {near[0]!r}? (another hook of that type needs a name unlike it)",
+            config_path=where,
+        )
+    return None
 
 
 def _build_hook(entry: Any, path: str) -> Any:
@@ -212,7 +260,10 @@ def _build_hook(entry: Any, path: str) -> Any:
     else:
         options = dict(entry)
         priority = options.pop("priority", None)
-        hook = build_at(HOOKS, options, path)
+        try:
+            hook = build_at(HOOKS, options, path)
+        except RegwireError as exc:  # a value the hook refuses is named by its path
+            raise at_argument(exc, path) from exc.__cause__
         if priority is not None:
             try:
                 hook.priority = get_priority(priority)
@@ -306,6 +357,8 @@ def build_log_processor(cfg: Mapping[str, Any] | None, train_loop: Any = None) -
     node.setdefault("by_epoch", bool(getattr(train_loop, "by_epoch", True)))
     try:
         return build_at(LOG_PROCESSORS, node, "log_processor")
+    except RegwireError as exc:  # a value it refuses is named by its path
+        raise at_argument(exc, "log_processor") from exc.__cause__
     except ValueError as exc:
         raise ConfigError(str(exc), config_path="log_processor") from exc
 

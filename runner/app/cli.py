@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -154,8 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.path.insert(0, cwd)
     try:
         return int(_COMMANDS[args.command](args))
-    except Interrupted as stop:  # after it saved where it was
-        print(f"regwire: {stop}; continue with --resume", file=sys.stderr)
+    except Interrupted as stop:  # after it saved where it was; every rank stops, one says so
+        if os.environ.get("RANK", "0") == "0":
+            print(f"regwire: {stop}; continue with --resume", file=sys.stderr)
         return 128 + stop.signum
     except HookError:
         raise  # a hook's own code failed: its traceback is what helps

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from container import ConfigError
+from container import ConfigError, did_you_mean
 from providers import PATH
 
 from .._sections import mapping_section
@@ -58,6 +58,9 @@ def init_dist(launcher: str | None, env_cfg: Mapping[str, Any] | None = None) ->
         )
     dist_cfg = dict(mapping_section(env.get("dist_cfg") or {}, "env_cfg.dist_cfg"))
     backend = dist_cfg.pop("backend", None) or ("nccl" if torch.cuda.is_available() else "gloo")
+    problem = backend_problem(backend)
+    if problem is not None:
+        raise problem
     if "nccl" in str(backend) and not torch.cuda.is_available():
         raise ConfigError(
             f"{PATH} is {backend!r}, which needs CUDA, and this machine has no CUDA device: "
@@ -68,6 +71,23 @@ def init_dist(launcher: str | None, env_cfg: Mapping[str, Any] | None = None) ->
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group(backend, **dist_cfg)
     return True
+
+
+def backend_problem(backend: object, path: str = "env_cfg.dist_cfg.backend") -> ConfigError | None:
+    """Why ``backend`` is not a torch.distributed backend (``gloo``, ``nccl``..., or
+    ``cpu:gloo,cuda:nccl``), naming ``path`` and the nearest; None when it is one."""
+    known = [name for name in dist.Backend.backend_list if name not in ("undefined", "fake")]
+    if not isinstance(backend, str):
+        return ConfigError(f"{PATH} must be a backend name ({', '.join(known)})", config_path=path)
+    names = [part.split(":", 1)[-1] for part in backend.lower().split(",")]
+    for name in names:
+        if name not in dist.Backend.backend_list:
+            return ConfigError(
+                f"{PATH} names {name!r}, which is no torch.distributed backend"
+                f"{did_you_mean(name, known)} (known: {', '.join(known)})",
+                config_path=path,
+            )
+    return None
 
 
 def dist_info() -> tuple[int, int]:

@@ -49,17 +49,18 @@ from ._loops import (
 from ._message_hub import MessageHub, ScalarHistory
 from ._preemption import STOP_SIGNALS, Interrupted
 from ._resume import newest_good_checkpoint
-from ._runner import BaseRunner
+from ._runner import SIGNAL_CHECKPOINT, BaseRunner
 from ._sharded import RUNNER_STATE, ShardedSaver
 from ._signatures import HookSignatureError, check_hook
 from ._view import RunnerView
-from ._workdir import LOCK_FILE, WorkDirBusyError
+from ._workdir import LOCK_FILE, WorkDirBusyError, clean_out_dir
 
 __all__ = [
     "LAST_CHECKPOINT",
     "LOCK_FILE",
     "LOGGER_NAME",
     "RUNNER_STATE",
+    "SIGNAL_CHECKPOINT",
     "STAGES",
     "STOP_SIGNALS",
     "UNSET",
@@ -92,6 +93,7 @@ __all__ = [
     "WorkDirBusyError",
     "call_stage",
     "check_hook",
+    "clean_out_dir",
     "console_handler",
     "convert_checkpoint",
     "current_logger",

@@ -11,7 +11,8 @@ the SHA-256 of everything before it. ``torch.load`` reads such a file as it is (
 follows the zip archive), so other tools still open it; :func:`load_checkpoint` first checks
 the digest, so flipped or missing bytes are an error naming the file, never weights loaded
 in silence. A file without the trailer (written by ``torch.save`` elsewhere, by MMEngine, or by
-an older regwire) loads unverified.
+an older regwire) loads unverified; MMEngine's message hub objects in it are read into
+stand-ins and dropped (:func:`runner.model.load_weights_only`), never unpickled as they are.
 
 A file is written under a unique temporary name in its directory (``.NAME.XXXX.regwire-tmp``),
 flushed to disk and renamed into place, so a crash or a kill never leaves a partial file under
@@ -35,6 +36,8 @@ import torch
 
 from container import RegwireError
 
+from ..model import CHECKSUM_MARKER, TRAILER_SIZE, load_weights_only
+
 LAST_CHECKPOINT = "last_checkpoint"
 """The file in ``work_dir`` that names the newest checkpoint (as in MMEngine)."""
 
@@ -45,8 +48,8 @@ before renaming them into place."""
 DCP_METADATA = ".metadata"
 """The file ``torch.distributed.checkpoint`` writes last into a sharded checkpoint."""
 
-_MARKER = b"\n#regwire-sha256"  # 16 bytes, then the 32-byte digest
-_TRAILER = len(_MARKER) + 32
+_MARKER = CHECKSUM_MARKER  # 16 bytes, then the 32-byte digest
+_TRAILER = TRAILER_SIZE
 _CHUNK = 1 << 20
 
 
@@ -256,7 +259,7 @@ def load_checkpoint(
 
 def _read(source: Path, map_location: str | torch.device, where: str | None) -> Any:
     try:
-        return torch.load(source, map_location=map_location, weights_only=True)
+        return load_weights_only(source, map_location)
     except pickle.UnpicklingError as exc:
         raise CheckpointError(
             f"cannot load checkpoint {str(source)!r} with weights_only=True, which regwire "

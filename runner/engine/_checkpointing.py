@@ -19,8 +19,9 @@ from ..dist import dist_info
 from ..model import is_sharded
 from . import _checkpoint as files
 from . import _checkpoint_state as parts
+from ._convert import NAMES
 from ._resume import Found, newest_good_checkpoint
-from ._sharded import ShardedSaver, load_sharded, read_any
+from ._sharded import ShardedSaver, load_full, load_sharded, optimizers_of, param_names, read_any
 from ._view import RunnerView
 
 
@@ -62,14 +63,17 @@ def save(
         hooks=run.hook_names,
         sampler=getattr(run.train_dataloader, "sampler", None),
     )
-    extra = {**_layout(run), **(meta or {})}
+    extra: dict[str, Any] = {**_layout(run), **(meta or {})}
+    if save_optimizer and not sharded:  # convert-checkpoint makes a sharded one with them
+        names = param_names(parts.unwrap(run.model), optimizers_of(run.optim_wrapper))
+        if names is not None:
+            extra[NAMES] = names
     checkpoint["meta"] = files.run_meta(run.state.resume_point(by_epoch), run.seed, extra)
     run.call_hook("before_save_checkpoint", checkpoint=checkpoint)
     if sharded:
-        optimizer = getattr(run.optim_wrapper, "optimizer", None) if save_optimizer else None
         return (saver or ShardedSaver()).save(
             parts.unwrap(run.model),
-            optimizer,
+            optimizers_of(run.optim_wrapper) if save_optimizer else None,
             checkpoint,
             path,
             overwrite=overwrite,
@@ -145,6 +149,9 @@ def load_weights(
 
     if "sharded_dir" in checkpoint:
         load_sharded(Path(filename), module, None, strict=strict, check=check, at="load_from")
+    elif is_sharded(module):  # a one-file checkpoint into a sharded model: full tensors
+        check(checkpoint["state_dict"])
+        load_full(module, None, checkpoint["state_dict"], None)
     else:
         check(checkpoint["state_dict"])
         module.load_state_dict(checkpoint["state_dict"], strict=False)
@@ -170,12 +177,17 @@ def restore(
     meta = checkpoint.get("meta", {})
     check_layout(run, meta, repr(str(filename)))
     sharded_dir = checkpoint.get("sharded_dir")
-    if sharded_dir is not None:
-        module = parts.unwrap(run.model)
+    module = parts.unwrap(run.model)
+    optimizers = optimizers_of(run.optim_wrapper)
+    weights_apart = sharded_dir is not None or is_sharded(module)
+    if sharded_dir is None and is_sharded(module):  # a DDP run continued under FSDP2
+        _load_full_checkpoint(module, optimizers, checkpoint, repr(str(filename)))
+        checkpoint = {key: value for key, value in checkpoint.items() if key != "optimizer"}
+    elif sharded_dir is not None:
         load_sharded(
             Path(sharded_dir),
             module,
-            getattr(run.optim_wrapper, "optimizer", None),
+            optimizers,
             strict=True,
             check=lambda state: parts.check_model_fits(
                 module, state, strict=True, name=repr(str(filename)), at="resume"
@@ -184,7 +196,7 @@ def restore(
         )
     parts.restore_state(
         checkpoint,
-        model=None if sharded_dir is not None else run.model,
+        model=None if weights_apart else run.model,
         optim_wrapper=run.optim_wrapper,
         param_schedulers=run.param_schedulers,
         hooks=run.hook_names,
@@ -202,6 +214,27 @@ def restore(
     )
     run.call_hook("after_load_checkpoint", checkpoint=checkpoint)
     return checkpoint
+
+
+def _load_full_checkpoint(
+    module: torch.nn.Module, optimizers: Any, checkpoint: Mapping[str, Any], name: str
+) -> None:
+    """Check that a one-file checkpoint fits the sharded ``module`` and its optimizers,
+    then load it (:func:`~._sharded.load_full`)."""
+    parts.check_model_fits(module, checkpoint["state_dict"], strict=True, name=name, at="resume")
+    saved = checkpoint.get("optimizer")
+    if saved is not None and isinstance(optimizers, torch.optim.Optimizer):
+        parts.check_optimizer_fits(optimizers, saved, name=name)
+    elif saved is not None and isinstance(optimizers, Mapping):
+        if not isinstance(saved, Mapping) or set(saved) != set(optimizers):
+            raise files.CheckpointError(
+                f"the optimizer state of {name} is not that of the optimizers "
+                f"{', '.join(sorted(optimizers))}",
+                config_path="resume",
+            )
+        for key, optimizer in optimizers.items():
+            parts.check_optimizer_fits(optimizer, saved[key], name=f"{name} ({key})")
+    load_full(module, optimizers, checkpoint["state_dict"], saved)
 
 
 def resume_run(run: CheckpointedRun, filename: str | os.PathLike[str] | None) -> Path | None:

@@ -21,7 +21,10 @@ from typing import Any, Protocol
 
 import torch
 
+from container import did_you_mean
+
 from .._registries import LOG_PROCESSORS
+from .._sections import ArgumentError
 from ..data import length_of
 from ..optim import OptimWrapper
 from ._message_hub import MessageHub
@@ -115,7 +118,7 @@ class LogProcessor:
         names = [entry["log_name"] for entry in self.custom_cfg]
         repeated = sorted({name for name in names if names.count(name) > 1})
         if repeated:
-            raise ValueError(f"custom_cfg logs {repeated[0]!r} twice; give each a log_name")
+            raise ArgumentError("custom_cfg", f"logs {repeated[0]!r} twice; give each a log_name")
 
     @property
     def max_window(self) -> int:
@@ -235,24 +238,37 @@ def _length(runner: LoggedRun, mode: str) -> int | None:
 
 def _window(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"{where} must be a positive int (a count of values), got {value!r}; regwire keeps "
+        raise ArgumentError(
+            where,
+            f"must be a positive int (a count of values), got {value!r}; regwire keeps "
             "a bounded history per key so that logging memory stays flat, so MMEngine's "
-            "'epoch' and 'global' windows are not offered"
+            "'epoch' and 'global' windows are not offered",
         )
     return value
+
+
+CUSTOM_KEYS = ("data_src", "log_name", "method_name", "window_size")
+"""The keys of a ``custom_cfg`` entry."""
 
 
 def _custom_entry(entry: Any, index: int, window: int) -> dict[str, Any]:
     where = f"custom_cfg.{index}"
     if not isinstance(entry, Mapping) or "data_src" not in entry:
-        raise ValueError(f"{where} must be a mapping with 'data_src', got {entry!r}")
-    unknown = set(entry).difference(("data_src", "log_name", "method_name", "window_size"))
+        raise ArgumentError(where, f"must be a mapping with 'data_src', got {entry!r}")
+    unknown = sorted(set(entry).difference(CUSTOM_KEYS))
     if unknown:
-        raise ValueError(f"{where}.{sorted(unknown)[0]} is not a key of a custom_cfg entry")
+        raise ArgumentError(
+            f"{where}.{unknown[0]}",
+            f"is not a key of a custom_cfg entry{did_you_mean(unknown[0], CUSTOM_KEYS)} "
+            f"(its keys: {', '.join(CUSTOM_KEYS)})",
+        )
     method = entry.get("method_name", "mean")
     if method not in METHODS:
-        raise ValueError(f"{where}.method_name must be one of {', '.join(METHODS)}, got {method!r}")
+        raise ArgumentError(
+            f"{where}.method_name",
+            f"must be one of {', '.join(METHODS)}, got {method!r}"
+            f"{did_you_mean(str(method), METHODS)}",
+        )
     src = str(entry["data_src"])
     return {
         "data_src": src.removeprefix("train/"),

@@ -18,7 +18,9 @@ from ..dist import is_main_process
 from ..visualization import dump_config as write_config
 
 LOGGER_NAME = "regwire"
-"""Every runner logs to a child of this logger, which sends its records to the console."""
+"""Every runner logs to a child of this logger, which sends its records to the console and
+no further (as MMEngine's logger): a script's ``logging.basicConfig`` does not print them a
+second time. A program that wants them at the root sets ``propagate`` back to true."""
 
 
 _LEVELS = logging.getLevelNamesMapping()
@@ -63,13 +65,17 @@ class ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 def console_handler() -> logging.Handler:
     """The console handler of the ``regwire`` logger, added at the first call (once per
-    process: a runner made in Python prints as one made by the CLI does, each line once)."""
+    process: a runner made in Python prints as one made by the CLI does, each line once).
+
+    The first call also stops the ``regwire`` logger's propagation to the root logger,
+    whose handlers (``logging.basicConfig``) would print every line again."""
     parent = logging.getLogger(LOGGER_NAME)
     for handler in parent.handlers:
         if isinstance(handler, ConsoleHandler):
             return handler
     handler = ConsoleHandler()
     parent.addHandler(handler)
+    parent.propagate = False
     return handler
 
 
@@ -111,7 +117,7 @@ def make_logger(name: str, level: int = logging.INFO) -> logging.Logger:
     """Return the logger of one run at ``level``.
 
     The logger is ``regwire.<name>``; it propagates to ``regwire``, which prints to the
-    console (:func:`console_handler`) and on to the root logger.
+    console (:func:`console_handler`) and not on to the root logger.
     """
     console_handler()
     logger = logging.getLogger(LOGGER_NAME).getChild(name)
@@ -121,10 +127,11 @@ def make_logger(name: str, level: int = logging.INFO) -> logging.Logger:
 
 
 def log_to_file(logger: logging.Logger, log_file: Path) -> logging.Handler:
-    """Send ``logger``'s records to ``log_file`` too; return the handler, which opens the
-    file at the first record and which the runner closes."""
+    """Send ``logger``'s records to ``log_file`` too; return the handler, which the runner
+    closes. The file is created now, whatever the level (MMEngine's is there even when
+    ``log_level: WARNING`` leaves it empty); a closed handler reopens it at its next record."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.FileHandler(log_file, encoding="utf-8", delay=True)
+    handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s - %(levelname)s - %(message)s"))
     logger.addHandler(handler)
     return handler

@@ -49,6 +49,11 @@ from ._workdir import decided_on_main, hold_work_dir, refuse_to_overwrite
 
 _run_ids = itertools.count()
 
+SIGNAL_CHECKPOINT = "signal_checkpoint"
+"""The ``meta`` key of the checkpoint saved when a signal stops training: its file name
+(``iter_6.pth``), so that the ``CheckpointHook`` of the resumed run counts it among its
+kept checkpoints."""
+
 
 class BaseRunner(RunCounters):
     """Trains, validates and tests a model with injected components and hooks.
@@ -308,8 +313,9 @@ class BaseRunner(RunCounters):
         """Where training stops for a signal: save the position exactly, then raise."""
         path = None
         if self.work_dir is not None:  # every rank: a sharded model is saved by all
+            name = f"iter_{self.state.iter}.pth"
             path = self.save_checkpoint(
-                self.work_dir, f"iter_{self.state.iter}.pth", by_epoch=None, latest=True
+                self.work_dir, name, meta={SIGNAL_CHECKPOINT: name}, by_epoch=None, latest=True
             )
         error = Interrupted(signum, path)
         self.logger.warning("%s", error)

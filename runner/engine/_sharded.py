@@ -27,8 +27,10 @@ import os
 import secrets
 import shutil
 import threading
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,19 +43,65 @@ from torch.distributed.checkpoint import FileSystemWriter
 from torch.distributed.checkpoint.default_planner import DefaultLoadPlanner
 from torch.distributed.checkpoint.metadata import TensorStorageMetadata
 from torch.distributed.checkpoint.state_dict import (
+    StateDictOptions,
     get_model_state_dict,
-    get_state_dict,
+    get_optimizer_state_dict,
     set_model_state_dict,
-    set_state_dict,
+    set_optimizer_state_dict,
 )
 
 from ..dist import dist_info
 from . import _checkpoint as files
 from ._checkpoint import TEMP_SUFFIX, CheckpointError, fsync_dir
-from ._workdir import decided_on_main
+from ._workdir import OLD_SUFFIX, decided_on_main
 
 RUNNER_STATE = "runner_state.pth"
 """The file in a sharded checkpoint that holds the rest of the run (rank 0 writes it)."""
+
+
+def _between_renames() -> None:
+    """Called between :func:`replace_dir`'s two renames; tests replace it to kill there."""
+
+
+Optimizers = torch.optim.Optimizer | Mapping[str, torch.optim.Optimizer] | None
+"""What a sharded checkpoint holds the state of: the optimizer of an ``OptimWrapper``, the
+optimizers of an ``OptimWrapperDict`` by name (saved under ``optim.NAME``), or none."""
+
+
+def optimizers_of(optim_wrapper: object) -> Optimizers:
+    """The torch optimizer of an ``OptimWrapper``, those of an ``OptimWrapperDict`` (its
+    ``optim_wrappers``) by name, or None."""
+    wrappers = getattr(optim_wrapper, "optim_wrappers", None)
+    if isinstance(wrappers, Mapping):
+        return {name: wrapper.optimizer for name, wrapper in wrappers.items()}
+    optimizer = getattr(optim_wrapper, "optimizer", None)
+    return optimizer if isinstance(optimizer, torch.optim.Optimizer) else None
+
+
+def _each(optimizers: Optimizers) -> dict[str | None, torch.optim.Optimizer]:
+    """The optimizers by name (None: the one optimizer, stored under ``optim`` itself)."""
+    if optimizers is None:
+        return {}
+    if isinstance(optimizers, torch.optim.Optimizer):
+        return {None: optimizers}
+    return {str(name): optimizer for name, optimizer in optimizers.items()}
+
+
+def _optim_state(module: nn.Module, optimizers: Optimizers) -> Any:
+    """DCP's state of the optimizers (parameters by name), in the layout of ``optimizers``."""
+    states = {
+        name: get_optimizer_state_dict(module, optimizer)
+        for name, optimizer in _each(optimizers).items()
+    }
+    return states.pop(None) if None in states else states
+
+
+def _set_optim_state(
+    module: nn.Module, optimizers: Optimizers, state: Any, options: StateDictOptions | None = None
+) -> None:
+    for name, optimizer in _each(optimizers).items():
+        part = state if name is None else state[name]
+        set_optimizer_state_dict(module, optimizer, part, options=options)
 
 
 @attrs.define
@@ -68,7 +116,7 @@ class ShardedSaver:
     def save(
         self,
         module: nn.Module,
-        optimizer: torch.optim.Optimizer | None,
+        optimizer: Optimizers,
         rest: Mapping[str, Any],
         path: Path,
         *,
@@ -76,9 +124,9 @@ class ShardedSaver:
         async_save: bool = False,
         pointer: Path | None = None,
     ) -> Path:
-        """Write ``module``'s and ``optimizer``'s shards and ``rest`` to the directory
-        ``path``; every rank calls it. ``pointer``: the work dir whose ``last_checkpoint``
-        names it once it is in place.
+        """Write ``module``'s and ``optimizer``'s shards (every optimizer of a mapping, by
+        name) and ``rest`` to the directory ``path``; every rank calls it. ``pointer``: the
+        work dir whose ``last_checkpoint`` names it once it is in place.
 
         Raises:
             CheckpointError: ``path`` exists and may not be replaced, or cannot be written.
@@ -86,15 +134,15 @@ class ShardedSaver:
         self.wait()
         temp = decided_on_main(lambda: _prepare(path, overwrite, rest))
         temp = _shared(temp)
-        model_state, optim_state = get_state_dict(module, [] if optimizer is None else optimizer)
-        state = (
-            {"model": model_state, "optim": optim_state} if optimizer else {"model": model_state}
-        )
+        state: dict[str, Any] = {"model": get_model_state_dict(module)}
+        if optimizer is not None:
+            state["optim"] = _optim_state(module, optimizer)
         writer = FileSystemWriter(temp)
         main = dist_info()[0] == 0
         publish = _Publisher(temp, path, pointer, self._failed)
         if not async_save:
-            dcp.save(state, storage_writer=writer, process_group=self._checkpoint_group())
+            with single_process_quietly():
+                dcp.save(state, storage_writer=writer, process_group=self._checkpoint_group())
             if main:
                 publish()
             self._raise_failure()
@@ -188,12 +236,20 @@ class _Publisher:
 
 
 def replace_dir(temp: Path, target: Path) -> None:
-    """Rename the directory ``temp`` to ``target``, replacing one that is there (moved aside
-    under a temporary name first, deleted after)."""
+    """Rename the directory ``temp`` to ``target``, replacing one that is there.
+
+    Two renames, as a directory cannot replace another in one: the old one is moved aside to
+    ``.NAME.XXXXXXXX.old.regwire-tmp`` first, deleted after. A process killed between them
+    leaves no ``target``; the next run, holding the directory's lock, moves the old one back
+    (:func:`~._workdir.clean_checkpoint_dir`), so the checkpoint ``last_checkpoint`` names is
+    never lost.
+    """
     old = None
     if target.exists():
-        old = target.parent / f".{target.name}.{secrets.token_hex(4)}.old{TEMP_SUFFIX}"
+        old = target.parent / f".{target.name}.{secrets.token_hex(4)}{OLD_SUFFIX}"
         os.replace(target, old)
+        fsync_dir(target.parent)
+        _between_renames()
     os.replace(temp, target)
     fsync_dir(target.parent)
     if old is not None:
@@ -223,15 +279,15 @@ def read_any(path: Path, config_path: str) -> dict[str, Any]:
 def load_sharded(
     path: Path,
     module: nn.Module,
-    optimizer: torch.optim.Optimizer | None,
+    optimizer: Optimizers,
     *,
     strict: bool,
     check: Callable[[Mapping[str, Any]], object],
     at: str,
 ) -> None:
     """Load the sharded checkpoint ``path`` into ``module`` (sharded or not, at any world
-    size) and ``optimizer``; ``check`` first compares the weights' names and shapes (given
-    as a state dict of meta tensors).
+    size) and ``optimizer`` (each of a mapping from ``optim.NAME``); ``check`` first compares
+    the weights' names and shapes (given as a state dict of meta tensors).
 
     Raises:
         CheckpointError: The weights do not fit, or DCP cannot read or map them.
@@ -248,29 +304,99 @@ def load_sharded(
         }
     )
     with_optimizer = optimizer is not None and any(key.startswith("optim.") for key in stored)
+    state: dict[str, Any] = {"model": get_model_state_dict(module)}
     if with_optimizer:
-        model_state, optim_state = get_state_dict(module, optimizer)  # type: ignore[arg-type]
-        state: dict[str, Any] = {"model": model_state, "optim": optim_state}
-    else:
-        state = {"model": get_model_state_dict(module)}
+        state["optim"] = _optim_state(module, optimizer)
     try:
-        dcp.load(
-            state, checkpoint_id=path, planner=DefaultLoadPlanner(allow_partial_load=not strict)
-        )
+        with single_process_quietly():
+            dcp.load(
+                state,
+                checkpoint_id=path,
+                planner=DefaultLoadPlanner(allow_partial_load=not strict),
+            )
     except Exception as exc:  # DCP's CheckpointException carries each rank's failure
         raise CheckpointError(
             f"cannot load {str(path)!r} at world size {dist_info()[1]}: {_first(exc)}",
             config_path=at,
         ) from exc
+    set_model_state_dict(module, state["model"])
     if with_optimizer:
-        set_state_dict(
-            module,
-            optimizer,  # type: ignore[arg-type]
-            model_state_dict=state["model"],
-            optim_state_dict=state["optim"],
-        )
-    else:
-        set_model_state_dict(module, state["model"])
+        _set_optim_state(module, optimizer, state["optim"])
+
+
+def load_full(
+    module: nn.Module,
+    optimizer: Optimizers,
+    state_dict: Mapping[str, Any],
+    optim_state: Any,
+) -> None:
+    """Load a one-file checkpoint (full tensors, which every rank has read) into the sharded
+    ``module``, each rank keeping its shards, and its optimizer state (``Optimizer.state_dict()``
+    's layout, parameters by index; by name for a mapping) into ``optimizer``: a DDP or
+    single-process run continued under FSDP2. Check that they fit first.
+    """
+    options = StateDictOptions(full_state_dict=True, strict=False)
+    set_model_state_dict(module, dict(state_dict), options=options)
+    if optimizer is None or optim_state is None:
+        return
+    for name, each in _each(optimizer).items():
+        saved = optim_state if name is None else optim_state[name]
+        layout: Any = get_optimizer_state_dict(module, each)  # names parameters in index order
+        names = [str(fqn) for group in layout["param_groups"] for fqn in group["params"]]
+        set_optimizer_state_dict(module, each, by_name(saved, names), options=options)
+
+
+def param_names(
+    module: nn.Module, optimizer: Optimizers
+) -> list[str] | dict[str, list[str]] | None:
+    """The names of the optimizer's parameters in ``Optimizer.state_dict()``'s index order
+    (by optimizer name for a mapping): what turning a one-file checkpoint into a sharded one
+    needs. None when a parameter is not one of ``module``'s."""
+    named = {id(param): name for name, param in module.named_parameters()}
+    found: dict[str | None, list[str]] = {}
+    for key, each in _each(optimizer).items():
+        params = [param for group in each.param_groups for param in group["params"]]
+        if any(id(param) not in named for param in params):
+            return None
+        found[key] = [named[id(param)] for param in params]
+    if not found:
+        return None
+    if None in found:
+        return found[None]
+    return {str(key): names for key, names in found.items()}
+
+
+def by_index(optim: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """DCP's optimizer state (by parameter name) as ``Optimizer.state_dict()`` has it, and
+    the names in index order."""
+    names = [name for group in optim["param_groups"] for name in group["params"]]
+    index = {name: i for i, name in enumerate(names)}
+    state = {index[name]: value for name, value in optim["state"].items()}
+    groups = [
+        {**group, "params": [index[name] for name in group["params"]]}
+        for group in optim["param_groups"]
+    ]
+    return {"state": state, "param_groups": groups}, names
+
+
+def by_name(optimizer: Mapping[str, Any], names: list[str]) -> dict[str, Any]:
+    """``Optimizer.state_dict()``'s layout keyed by the parameters' names (DCP's)."""
+    state = {names[index]: value for index, value in optimizer["state"].items()}
+    groups = [
+        {**group, "params": [names[index] for index in group["params"]]}
+        for group in optimizer["param_groups"]
+    ]
+    return {"state": state, "param_groups": groups}
+
+
+@contextmanager
+def single_process_quietly() -> Iterator[None]:
+    """DCP warns that it loads in one process when no process group is joined; that is what
+    a single-process load (``regwire test``, ``convert-checkpoint``, a 1-process resume)
+    means to do, so that one warning is silenced."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "torch.distributed is disabled", UserWarning)
+        yield
 
 
 def _first(exc: BaseException) -> str:

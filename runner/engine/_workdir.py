@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -27,9 +29,10 @@ from container import RegwireError
 from ..dist import dist_info
 from ._checkpoint import (
     LAST_CHECKPOINT,
+    TEMP_SUFFIX,
     CheckpointError,
+    fsync_dir,
     read_pointer,
-    remove_leftovers,
     temp_file,
 )
 
@@ -40,6 +43,13 @@ LOCK_FILE = ".regwire.lock"
 
 OWNER_FILE = ".regwire.lock.owner"
 """Who holds the lock: pid, host and start time, as JSON (removed when the run ends)."""
+
+OLD_SUFFIX = ".old" + TEMP_SUFFIX
+"""The suffix of a checkpoint directory moved aside while a new one replaces it."""
+
+_LEFTOVER = re.compile(rf"\.(?P<name>.+?)\.[^./]+(?P<old>\.old)?{re.escape(TEMP_SUFFIX)}")
+"""The name of a temporary file or directory of regwire's saves: ``.NAME.TOKEN.regwire-tmp``
+(a random token), or ``.NAME.TOKEN.old.regwire-tmp`` for a checkpoint moved aside."""
 
 
 class WorkDirBusyError(CheckpointError):
@@ -102,7 +112,7 @@ def _take(work_dir: Path) -> tuple[filelock.BaseFileLock, list[Path]]:
         ) from exc
     try:
         _write_owner(work_dir)
-        removed = remove_leftovers(work_dir)
+        removed = clean_checkpoint_dir(work_dir)
     except OSError as exc:
         lock.release()
         raise CheckpointError(
@@ -112,6 +122,68 @@ def _take(work_dir: Path) -> tuple[filelock.BaseFileLock, list[Path]]:
         lock.release()
         raise
     return lock, removed
+
+
+def clean_checkpoint_dir(directory: Path) -> list[Path]:
+    """Undo what killed saves left in ``directory``; return the leftovers deleted.
+
+    A checkpoint directory that a save moved aside to replace it (``.NAME.XXXXXXXX.old
+    .regwire-tmp``) goes back to ``NAME`` when no ``NAME`` is there (the save was killed
+    between its two renames); every other temporary file or directory of regwire's saves
+    (``.NAME.XXXXXXXX.regwire-tmp``) is deleted. Nothing else is touched.
+
+    Call it only where no save is in flight: while holding the directory's lock
+    (:func:`hold_work_dir` does, on the work dir), or through :func:`clean_out_dir`.
+    """
+    if not directory.is_dir():
+        return []
+    removed = []
+    entries = sorted(directory.iterdir(), key=lambda path: path.name)
+    for entry in entries:
+        match = _LEFTOVER.fullmatch(entry.name)
+        if match and match["old"] and not (directory / match["name"]).exists():
+            os.replace(entry, directory / match["name"])
+            fsync_dir(directory)
+    for entry in entries:
+        if not _LEFTOVER.fullmatch(entry.name) or not os.path.lexists(entry):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():  # a sharded save's
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError:
+            continue
+        removed.append(entry)
+    return removed
+
+
+def clean_out_dir(out_dir: Path, work_dir: Path | None) -> list[Path]:
+    """:func:`clean_checkpoint_dir` for a checkpoint directory other than the work dir (a
+    ``CheckpointHook``'s ``out_dir``); call it on the main process before the run's first
+    save. It holds ``out_dir``'s lock while it cleans; a directory that is another run's
+    work dir (its lock is held) is left alone, and so is the work dir, cleaned when the run
+    took it. Return the leftovers deleted.
+
+    Raises:
+        CheckpointError: ``out_dir`` cannot be written (naming ``out_dir``).
+    """
+    if not out_dir.is_dir() or (work_dir is not None and out_dir.resolve() == work_dir.resolve()):
+        return []
+    lock = filelock.FileLock(out_dir / LOCK_FILE, timeout=0)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        return []  # another run's work dir: its saves may be in flight
+    except OSError as exc:
+        raise CheckpointError(
+            f"cannot write in {str(out_dir)!r}: {exc}",
+            config_path="default_hooks.checkpoint.out_dir",
+        ) from exc
+    try:
+        return clean_checkpoint_dir(out_dir)
+    finally:
+        lock.release()
 
 
 def _write_owner(work_dir: Path) -> None:

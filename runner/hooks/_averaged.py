@@ -10,13 +10,17 @@ ones, every ``interval`` steps, average floating-point tensors in place.
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
 import torch
 from torch import Tensor, nn
 
+from container import did_you_mean
+
 from .._registries import MODELS
+from .._sections import ArgumentError, check_positive
 
 
 class BaseAveragedModel(nn.Module):
@@ -30,6 +34,25 @@ class BaseAveragedModel(nn.Module):
             copied from the model at each update.
     """
 
+    @classmethod
+    def check_arguments(cls, arguments: Mapping[str, Any]) -> None:
+        """Check the arguments of ``cls`` other than the model, before a model exists
+        (``EMAHook`` does it when it is built, so that a config error is found then).
+
+        Raises:
+            ArgumentError: An argument ``cls`` does not take, or a value out of range.
+        """
+        accepted = [name for name in inspect.signature(cls).parameters if name != "model"]
+        for name in arguments:
+            if name not in accepted:
+                raise ArgumentError(
+                    name,
+                    f"is not an argument of {cls.__name__}{did_you_mean(name, accepted)} "
+                    f"(its arguments: {', '.join(accepted)})",
+                )
+        if "interval" in arguments:
+            check_positive("interval", arguments["interval"])
+
     def __init__(
         self,
         model: nn.Module,
@@ -37,6 +60,7 @@ class BaseAveragedModel(nn.Module):
         device: torch.device | str | None = None,
         update_buffers: bool = False,
     ) -> None:
+        check_positive("interval", interval)
         super().__init__()
         self.module = copy.deepcopy(model).requires_grad_(False)
         if device is not None:
@@ -91,8 +115,14 @@ class ExponentialMovingAverage(BaseAveragedModel):
     small, 0.0002 by default.
 
     Raises:
-        ValueError: ``momentum`` is not between 0 and 1.
+        ArgumentError: ``momentum`` is not between 0 and 1 (a ``ValueError``).
     """
+
+    @classmethod
+    def check_arguments(cls, arguments: Mapping[str, Any]) -> None:
+        super().check_arguments(arguments)
+        if "momentum" in arguments:
+            _check_momentum(arguments["momentum"])
 
     def __init__(
         self,
@@ -102,8 +132,7 @@ class ExponentialMovingAverage(BaseAveragedModel):
         device: torch.device | str | None = None,
         update_buffers: bool = False,
     ) -> None:
-        if not 0.0 < momentum < 1.0:
-            raise ValueError(f"momentum must be between 0 and 1 (exclusive), got {momentum}")
+        _check_momentum(momentum)
         super().__init__(model, interval, device, update_buffers)
         self.momentum = momentum
 
@@ -117,8 +146,14 @@ class MomentumAnnealingEMA(ExponentialMovingAverage):
     steps))``, so the average follows the model early in training.
 
     Raises:
-        ValueError: ``gamma`` is not positive, or ``momentum`` is out of range.
+        ArgumentError: ``gamma`` is not positive, or ``momentum`` is out of range.
     """
+
+    @classmethod
+    def check_arguments(cls, arguments: Mapping[str, Any]) -> None:
+        super().check_arguments(arguments)
+        if "gamma" in arguments:
+            _check_gamma(arguments["gamma"])
 
     def __init__(
         self,
@@ -129,8 +164,7 @@ class MomentumAnnealingEMA(ExponentialMovingAverage):
         device: torch.device | str | None = None,
         update_buffers: bool = False,
     ) -> None:
-        if gamma <= 0:
-            raise ValueError(f"gamma must be positive, got {gamma}")
+        _check_gamma(gamma)
         super().__init__(model, momentum, interval, device, update_buffers)
         self.gamma = gamma
 
@@ -146,3 +180,19 @@ class StochasticWeightAverage(BaseAveragedModel):
         averaged_param.add_(
             source_param - averaged_param, alpha=1 / float(steps // self.interval + 1)
         )
+
+
+def _check_momentum(momentum: object) -> None:
+    if isinstance(momentum, bool) or not isinstance(momentum, int | float):
+        raise ArgumentError("momentum", f"must be a number between 0 and 1, got {momentum!r}")
+    if not 0.0 < momentum < 1.0:
+        raise ArgumentError(
+            "momentum",
+            f"must be between 0 and 1 (exclusive), got {momentum} (the weight of the new "
+            "weights at each update: small, such as 0.0002)",
+        )
+
+
+def _check_gamma(gamma: object) -> None:
+    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or gamma <= 0:
+        raise ArgumentError("gamma", f"must be a positive number, got {gamma!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import os
@@ -13,17 +14,20 @@ from typing import Any, Literal
 
 import torch
 
-from container import ConfigError
+from container import ConfigError, did_you_mean
+from providers import PATH
 
 from .._registries import HOOKS
-from .._sections import check_positive
+from .._sections import ArgumentError, check_positive
 from ..dist import is_main_process
 from ..engine import (
+    SIGNAL_CHECKPOINT,
     CheckpointError,
     DataBatch,
     Hook,
     Priority,
     RunnerView,
+    clean_out_dir,
     load_checkpoint,
     save_checkpoint,
 )
@@ -107,21 +111,34 @@ class CheckpointHook(Hook):
         self.async_save = async_save
         self.save_begin = save_begin
         self.save_best = as_list(save_best, "save_best")
+        if "auto" in self.save_best and len(self.save_best) > 1:
+            raise ArgumentError(
+                "save_best",
+                f"lists 'auto' with other metrics ({self.save_best!r}); 'auto' (the first "
+                "metric the validation returns) stands alone, as in MMEngine: name the metrics",
+            )
         rules = [check_rule(r) for r in (rule if isinstance(rule, list) else [rule])]
         if len(rules) == 1:
             rules *= max(len(self.save_best), 1)
         if self.save_best and len(rules) != len(self.save_best):
-            raise ValueError(f"rule lists {len(rules)} rules for {len(self.save_best)} metrics")
+            raise ArgumentError(
+                "rule", f"lists {len(rules)} rules for {len(self.save_best)} metrics"
+            )
         self.greater_keys = as_list(greater_keys, "greater_keys") or list(GREATER_KEYS)
         self.less_keys = as_list(less_keys, "less_keys") or list(LESS_KEYS)
         self.rules: dict[str, str] = {}
         for key, given in zip(self.save_best, rules, strict=False):
             if key != "auto":
-                self.rules[key] = given or infer_rule(key, self.greater_keys, self.less_keys)
+                self.rules[key] = given or infer_rule(
+                    key, self.greater_keys, self.less_keys, argument="save_best"
+                )
         self._auto_rule = rules[0] if "auto" in self.save_best else None
         self.published_keys = as_list(published_keys, "published_keys") or None
         self._kept: list[str] = []
         self._best: dict[str, dict[str, Any]] = {}  # metric -> {"score", "file"}
+        self._training = False  # between before_train and after_train: best files are saved
+        self._resuming = False  # set by load_state_dict, which only a resume calls
+        self._last_save: tuple[str, Any] | None = None  # the newest save and what it held
 
     def state_dict(self) -> dict[str, Any]:
         """The file names of the kept checkpoints, oldest first (names: the save directory
@@ -135,6 +152,22 @@ class CheckpointHook(Hook):
             str(key): {"score": float(v["score"]), "file": Path(str(v["file"])).name}
             for key, v in state.get("best", {}).items()
         }
+        self._resuming = True
+
+    def after_load_checkpoint(self, runner: RunnerView, checkpoint: dict[str, Any]) -> None:
+        """On resume from the checkpoint a signal stopped the run at (``iter_N.pth``, which
+        no hook listed), count it among the kept ones, newest: ``max_keep_ckpts`` deletes
+        it once enough newer checkpoints exist, never before one does."""
+        resuming, self._resuming = self._resuming, False
+        name = checkpoint.get("meta", {}).get(SIGNAL_CHECKPOINT)
+        out_dir = self._out_dir(runner.work_dir)
+        if not resuming or not isinstance(name, str) or out_dir is None:
+            return
+        if runner.work_dir is None or out_dir.resolve() != runner.work_dir.resolve():
+            return  # the signal's checkpoint lies in the work dir, not in this save directory
+        if name in self._kept:
+            self._kept.remove(name)
+        self._kept.append(name)
 
     def before_train(self, runner: RunnerView) -> None:
         """A new run (at iteration 0) refuses an ``out_dir`` of its own that already holds
@@ -147,7 +180,10 @@ class CheckpointHook(Hook):
                 "its one-file checkpoints are written at once: remove async_save",
                 config_path="default_hooks.checkpoint.async_save",
             )
+        self._training = True
         out_dir = self._out_dir(runner.work_dir)
+        if self.out_dir is not None and out_dir is not None and is_main_process():
+            clean_out_dir(out_dir, runner.work_dir)  # what killed saves left there
         if self.out_dir is None or out_dir is None or runner.iter > 0 or not out_dir.is_dir():
             return
         pattern = "".join(
@@ -197,6 +233,7 @@ class CheckpointHook(Hook):
             latest=True,
             async_save=self.async_save,
         )
+        self._last_save = (filename, _resumed_state(runner))
         if not is_main_process():
             return
         runner.logger.info("saved checkpoint %s", path)
@@ -210,17 +247,37 @@ class CheckpointHook(Hook):
     def after_val_epoch(
         self, runner: RunnerView, metrics: Mapping[str, float] | None = None
     ) -> None:
-        """Save the best checkpoint of each ``save_best`` metric that improved; then save the
-        newest interval checkpoint again, so that it resumes knowing the new best."""
+        """During training: save the best checkpoint of each ``save_best`` metric that
+        improved (a validation alone, ``runner.val()``, writes no checkpoint).
+
+        Raises:
+            ConfigError: The validation did not return a ``save_best`` metric (naming those
+                it returned, the nearest suggested).
+        """
         out_dir = self._out_dir(runner.work_dir)
-        if not self.save_best or not metrics or out_dir is None or not is_main_process():
+        main = is_main_process()
+        if not self.save_best or not self._training or out_dir is None:
+            return
+        if not main and not is_sharded(runner.model):  # a sharded save needs every rank
+            return
+        if not metrics:
+            runner.logger.warning("the validation returned no metrics: no best checkpoint")
             return
         if "auto" in self.save_best and not self.rules:
             key = next(iter(metrics))
-            self.save_best = [key if k == "auto" else k for k in self.save_best]
-            self.rules[key] = self._auto_rule or infer_rule(key, self.greater_keys, self.less_keys)
+            self.save_best = [key]
+            self.rules[key] = self._auto_rule or infer_rule(
+                key, self.greater_keys, self.less_keys, argument="save_best"
+            )
+        for key in self.rules:
+            if key not in metrics:
+                raise ConfigError(
+                    f"{PATH} names {key!r}, which the validation did not return"
+                    f"{did_you_mean(key, list(metrics))} (it returned "
+                    f"{', '.join(map(repr, metrics))})",
+                    config_path="default_hooks.checkpoint.save_best",
+                )
         count = runner.epoch if self.by_epoch else runner.iter
-        improved = False
         for key, rule in self.rules.items():
             score = metrics.get(key)
             best = self._best.get(key, {"score": WORST[rule], "file": None})
@@ -230,26 +287,43 @@ class CheckpointHook(Hook):
             path = runner.save_checkpoint(
                 out_dir, name, save_optimizer=False, save_param_scheduler=False, by_epoch=None
             )
-            if best["file"] not in (None, name):  # the new one is safely on disk first
+            if main and best["file"] not in (None, name):  # the new one is on disk first
                 _remove(out_dir / best["file"])
             self._best[key] = {"score": float(score), "file": name}
             single = len(self.rules) == 1
             runner.message_hub.update_info("best_score" if single else f"best_score_{key}", score)
             runner.message_hub.update_info("best_ckpt" if single else f"best_ckpt_{key}", str(path))
-            runner.logger.info(
-                "best %s %.4f at %s %d: saved %s", key, score, self._unit, count, path
-            )
-            improved = True
-        newest = self.filename_tmpl.format(count)
-        if improved and self._kept and self._kept[-1] == newest:
-            runner.save_checkpoint(
-                out_dir,
-                newest,
-                save_optimizer=self.save_optimizer,
-                save_param_scheduler=self.save_param_scheduler,
-                by_epoch=None,
-                latest=True,
-            )
+            if main:
+                runner.logger.info(
+                    "best %s %.4f at %s %d: saved %s", key, score, self._unit, count, path
+                )
+
+    def after_val(self, runner: RunnerView) -> None:
+        """After every hook's ``after_val_epoch``: when the validation followed this hook's
+        newest save and changed what a resume restores (early stopping's counters, a new
+        best, a plateau scheduler), save that checkpoint again, so that a run resumed from
+        it goes on as the run that was not stopped. It was written before the validation
+        too, so a validation that fails loses nothing."""
+        last, self._last_save = self._last_save, None
+        out_dir = self._out_dir(runner.work_dir)
+        if last is None or not self._training or out_dir is None:
+            return
+        if not is_main_process() and not is_sharded(runner.model):  # sharded: every rank saves
+            return
+        name, saved = last
+        count = runner.epoch if self.by_epoch else runner.iter
+        if name != self.filename_tmpl.format(count) or not self._kept or self._kept[-1] != name:
+            return
+        if _same(saved, _resumed_state(runner)):
+            return
+        runner.save_checkpoint(
+            out_dir,
+            name,
+            save_optimizer=self.save_optimizer,
+            save_param_scheduler=self.save_param_scheduler,
+            by_epoch=None,
+            latest=True,
+        )
 
     @property
     def _unit(self) -> str:
@@ -257,6 +331,7 @@ class CheckpointHook(Hook):
 
     def after_train(self, runner: RunnerView) -> None:
         """With ``published_keys``: publish the last and the best checkpoints."""
+        self._training = False
         out_dir = self._out_dir(runner.work_dir)
         if self.published_keys is None or out_dir is None or not is_main_process():
             return
@@ -275,6 +350,31 @@ class CheckpointHook(Hook):
         if out_dir.is_absolute():
             return out_dir
         return (work_dir if work_dir is not None else Path.cwd()) / out_dir
+
+
+def _resumed_state(runner: RunnerView) -> Any:
+    """A copy of what a checkpoint holds that a validation may change: the hooks' and the
+    parameter schedulers' states."""
+    hooks = []
+    for hook in runner.hooks:
+        state, load = getattr(hook, "state_dict", None), getattr(hook, "load_state_dict", None)
+        if callable(state) and callable(load):
+            hooks.append(state())
+    return copy.deepcopy([hooks, [s.state_dict() for s in runner.param_schedulers]])
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two states are equal (tensors by value)."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and torch.equal(a, b)
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError, RuntimeError):  # values that compare in no plain way
+        return False
 
 
 def _remove(checkpoint: Path) -> None:

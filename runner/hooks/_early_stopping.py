@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from .._registries import HOOKS
+from .._sections import check_positive
 from ..engine import Hook, Priority, RunnerView
 from ._best import WORST, check_rule, infer_rule, is_better
 
@@ -42,10 +43,9 @@ class EarlyStoppingHook(Hook):
         patience: int = 5,
         stopping_threshold: float | None = None,
     ) -> None:
-        if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
-            raise ValueError(f"patience must be a positive int, got {patience!r}")
+        check_positive("patience", patience)
         self.monitor = monitor
-        self.rule = check_rule(rule) or infer_rule(monitor)
+        self.rule = check_rule(rule) or infer_rule(monitor, argument="monitor")
         self.min_delta = abs(min_delta)
         self.strict = strict
         self.check_finite = check_finite

@@ -9,8 +9,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from container import ConfigError
+
 from .._registries import HOOKS, MODELS
+from .._sections import ArgumentError
 from ..engine import DataBatch, Hook, Priority, RunnerView
+from ..model import is_sharded
 from ._averaged import BaseAveragedModel
 
 PREFIX = "module."
@@ -38,7 +42,9 @@ class EMAHook(Hook):
             ``update_buffers``...).
 
     Raises:
-        ValueError: Both ``begin_iter`` and ``begin_epoch`` are given, or one is negative.
+        ArgumentError: Both ``begin_iter`` and ``begin_epoch`` are given, one is negative, or
+            an argument of a built-in ``ema_type`` is unknown or out of range (a
+            ``ValueError``; built from a config, a ``ConfigError`` naming its path).
     """
 
     priority = Priority.NORMAL
@@ -52,11 +58,16 @@ class EMAHook(Hook):
         **kwargs: Any,
     ) -> None:
         if begin_iter and begin_epoch:
-            raise ValueError("give begin_iter or begin_epoch, not both")
-        if begin_iter < 0 or begin_epoch < 0:
-            raise ValueError(
-                f"begin_iter and begin_epoch must be >= 0, got {begin_iter}, {begin_epoch}"
+            raise ArgumentError(
+                "begin_epoch",
+                f"and begin_iter are both given ({begin_epoch}, {begin_iter}); keep one",
             )
+        for name, value in (("begin_iter", begin_iter), ("begin_epoch", begin_epoch)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ArgumentError(name, f"must be an int >= 0, got {value!r}")
+        averaged = MODELS.get(ema_type)
+        if isinstance(averaged, type) and issubclass(averaged, BaseAveragedModel):
+            averaged.check_arguments(kwargs)  # now, not when the run starts
         self.ema_cfg = {"type": ema_type, **kwargs}
         self.strict_load = strict_load
         self.begin_iter = begin_iter
@@ -67,11 +78,18 @@ class EMAHook(Hook):
 
     def before_run(self, runner: RunnerView) -> None:
         """Make the averaged copy (once per hook: a second run of the runner keeps it)."""
+        if is_sharded(runner.model):
+            raise ConfigError(
+                "EMAHook keeps an averaged copy of the whole model, which a sharded model "
+                "(model_wrapper_cfg: FullyShardedModel) cannot make: remove EMAHook from "
+                "custom_hooks, or train without sharding",
+                config_path="custom_hooks",
+            )
         if self.ema_model is None:
             model = runner.model
             inner = getattr(model, "module", None)  # a DDP wrapper's model
             self.src_model = inner if isinstance(inner, nn.Module) else model
-            self.ema_model = MODELS.build(self.ema_cfg, model=self.src_model)
+            self.ema_model = MODELS.build(self.ema_cfg, default_args={"model": self.src_model})
 
     def before_train(self, runner: RunnerView) -> None:
         if self.begin_epoch > runner.max_epochs > 0 or self.begin_iter > runner.max_iters > 0:

@@ -33,7 +33,8 @@ class LoggerHook(Hook):
 
     Args:
         interval: Log every this many iterations.
-        ignore_last: Skip the last iterations of an epoch that do not fill an interval.
+        ignore_last: Skip the last iterations of an epoch that do not fill an interval
+            (unless the epoch has ``interval`` iterations or fewer: its last one is logged).
         interval_exp_name: Log the experiment's name (work dir and timestamp) every this many
             iterations.
         out_dir: After the run, copy the log directory's files (``out_suffix``) to
@@ -109,7 +110,7 @@ class LoggerHook(Hook):
                 series.append(value)
         if self._by_epoch:
             count = batch_idx + 1
-            if count % self.interval and (self.ignore_last or count != self._length):
+            if count % self.interval and not self._logs_last(count):
                 return
         elif (runner.iter + 1) % self.interval:
             return
@@ -118,6 +119,13 @@ class LoggerHook(Hook):
         if runner.logger.isEnabledFor(logging.INFO) or runner.visualizer.active:
             line = self._train_line(runner, batch_idx, outputs)
             runner.logger.info(line)
+
+    def _logs_last(self, count: int) -> bool:
+        """Whether iteration ``count`` ends the epoch and is logged as its last line: always
+        without ``ignore_last``, and with it when the epoch is no longer than the interval
+        (it would log nothing else: MMEngine's rule)."""
+        length = self._length
+        return count == length and (not self.ignore_last or length <= self.interval)
 
     def _train_line(self, runner: RunnerView, batch_idx: int, outputs: Any) -> str:
         """Publish the values kept since the last line (one device sync), make the line and
@@ -154,7 +162,6 @@ class LoggerHook(Hook):
         tag = self._log_metrics(runner, "val", metrics)
         by_epoch = getattr(runner.train_loop, "by_epoch", True)
         step = runner.epoch if self.log_metric_by_epoch and by_epoch else runner.iter
-        tag["iter"] = runner.iter  # the common axis of train and val curves (regwire plot)
         runner.visualizer.add_scalars(tag, step=step, file_path=self.json_log_path)
 
     def after_test_epoch(

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import profiler
 
+from container import did_you_mean
+
 from .._registries import HOOKS
-from .._sections import check_positive
+from .._sections import ArgumentError, check_positive
 from ..engine import DataBatch, Hook, Priority, RunnerView
 
 TRACE_TYPES = ("log_trace", "tb_trace")
@@ -31,7 +33,8 @@ class ProfilerHook(Hook):
         schedule: ``torch.profiler.schedule`` arguments (``wait``, ``warmup``, ``active``,
             ``repeat``); each finished cycle writes a trace.
         on_trace_ready: ``{type: log_trace, sort_by, row_limit}`` also logs a table of the
-            costliest operators; ``{type: tb_trace, dir_name}`` writes TensorBoard traces.
+            costliest operators; ``{type: tb_trace, dir_name}`` writes TensorBoard traces; a
+            callable (Python configs) is ``torch.profiler``'s own ``on_trace_ready``.
         record_shapes: Record input shapes.
         profile_memory: Record memory use.
         with_stack: Record source locations.
@@ -39,7 +42,8 @@ class ProfilerHook(Hook):
         json_trace_path: Where the trace goes instead (a file, without ``schedule``).
 
     Raises:
-        ValueError: ``profile_times`` is not positive, or ``on_trace_ready`` is unknown.
+        ArgumentError: ``profile_times`` is not positive, or ``on_trace_ready`` is unknown
+            (a ``ValueError``).
     """
 
     priority = Priority.VERY_LOW
@@ -51,7 +55,7 @@ class ProfilerHook(Hook):
         activity_with_cpu: bool = True,
         activity_with_cuda: bool = False,
         schedule: Mapping[str, int] | None = None,
-        on_trace_ready: Mapping[str, Any] | None = None,
+        on_trace_ready: dict[str, Any] | Callable[..., Any] | None = None,
         record_shapes: bool = False,
         profile_memory: bool = False,
         with_stack: bool = False,
@@ -59,11 +63,17 @@ class ProfilerHook(Hook):
         json_trace_path: str | os.PathLike[str] | None = None,
     ) -> None:
         check_positive("profile_times", profile_times)
-        trace = dict(on_trace_ready or {})
+        self._handler: Callable[..., Any] | None = None
+        if callable(on_trace_ready):
+            self._handler, trace = on_trace_ready, {}
+        else:
+            trace = dict(on_trace_ready or {})
         if trace and trace.get("type") not in TRACE_TYPES:
-            raise ValueError(
-                f"on_trace_ready type must be one of {', '.join(TRACE_TYPES)}, "
-                f"got {trace.get('type')!r}"
+            kind = trace.get("type")
+            hint = did_you_mean(kind, TRACE_TYPES) if isinstance(kind, str) else ""
+            raise ArgumentError(
+                "on_trace_ready",
+                f"type must be one of {', '.join(TRACE_TYPES)}, got {kind!r}{hint}",
             )
         self.by_epoch = by_epoch
         self.profile_times = profile_times
@@ -92,11 +102,11 @@ class ProfilerHook(Hook):
         if self._dir is None and self.json_trace_path is None:
             runner.logger.warning("ProfilerHook: no work_dir and no json_trace_path; no trace")
             return
-        handler = None
+        handler = self._handler
         if self.on_trace_ready.get("type") == "tb_trace":
             target = self.on_trace_ready.get("dir_name") or str(self._dir or ".")
             handler = profiler.tensorboard_trace_handler(str(target))
-        elif self.schedule is not None:
+        elif self.schedule is not None and handler is None:
             handler = self._export
         self._profile = profiler.profile(
             activities=self.activities,

@@ -10,15 +10,17 @@ are initialized from ``init_cfg`` (:class:`BaseModule`, the initializers of
 
 from ._base_model import LOSS_KEY, BaseModel, ForwardMode, forward_batch
 from ._base_module import BaseModule, ModuleDict, ModuleList, Sequential, init_model_weights
+from ._config_checks import model_config_problems
 from ._data_preprocessor import (
     BaseDataPreprocessor,
     ImgDataPreprocessor,
     move_to_device,
     stack_batch,
 )
-from ._fsdp import FullyShardedModel, is_sharded, precision_policy
+from ._fsdp import FullyShardedModel, is_sharded, module_class_problems, precision_policy
 from ._init_record import update_init_info
 from ._pretrained import PretrainedInit, read_state_dict
+from ._safe_load import CHECKSUM_MARKER, TRAILER_SIZE, has_checksum_trailer, load_weights_only
 from ._weight_init import (
     BaseInit,
     Caffe2XavierInit,
@@ -42,7 +44,9 @@ from ._weight_init import (
 from ._wrappers import DistributedModel, wrap_model
 
 __all__ = [
+    "CHECKSUM_MARKER",
     "LOSS_KEY",
+    "TRAILER_SIZE",
     "BaseDataPreprocessor",
     "BaseInit",
     "BaseModel",
@@ -66,10 +70,14 @@ __all__ = [
     "caffe2_xavier_init",
     "constant_init",
     "forward_batch",
+    "has_checksum_trailer",
     "init_model_weights",
     "initialize",
     "is_sharded",
     "kaiming_init",
+    "load_weights_only",
+    "model_config_problems",
+    "module_class_problems",
     "move_to_device",
     "normal_init",
     "precision_policy",

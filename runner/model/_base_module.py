@@ -17,6 +17,9 @@ from typing import Any
 
 from torch import nn
 
+from container import RegwireError
+from providers import with_section
+
 from ._init_record import InitRecord, update_init_info
 from ._weight_init import InitCfg, initialize
 
@@ -72,32 +75,40 @@ class BaseModule(nn.Module):
             _LOGGER.warning("init_weights of %s has been called more than once", name)
         else:
             pretrained = self._apply_init_cfg()
-            for child in self.children():
-                _init_child(child)
-            if pretrained:
-                _LOGGER.debug("initialize %s with %s", name, pretrained)
-                initialize(self, pretrained)
+            for child_name, child in self.named_children():
+                try:
+                    _init_child(child)
+                except RegwireError as exc:  # the child's path under this module
+                    with_section(exc, child_name)
+                    raise
+            for entry, path in pretrained:
+                _LOGGER.debug("initialize %s with %s", name, entry)
+                initialize(self, entry, path)
             self._is_init = True
         if top:
             self._finish_record()
 
-    def _apply_init_cfg(self) -> list[Mapping[str, Any]]:
-        """Apply ``init_cfg`` but its ``Pretrained`` entries, which it returns (for last)."""
+    def _apply_init_cfg(self) -> list[tuple[Mapping[str, Any], str]]:
+        """Apply ``init_cfg`` but its ``Pretrained`` entries, which it returns (for last)
+        with their paths."""
         if not self.init_cfg:
             return []
-        entries = [self.init_cfg] if isinstance(self.init_cfg, Mapping) else self.init_cfg
-        if not isinstance(entries, list | tuple) or not all(
-            isinstance(entry, Mapping) for entry in entries
+        if isinstance(self.init_cfg, Mapping):
+            entries = [(self.init_cfg, "init_cfg")]
+        elif isinstance(self.init_cfg, list | tuple) and all(
+            isinstance(entry, Mapping) for entry in self.init_cfg
         ):
+            entries = [(entry, f"init_cfg.{i}") for i, entry in enumerate(self.init_cfg)]
+        else:
             raise TypeError(
                 f"init_cfg of {type(self).__name__} must be a dict or a list of dicts, "
                 f"got {self.init_cfg!r}"
             )
         _LOGGER.debug("initialize %s with init_cfg %s", type(self).__name__, self.init_cfg)
-        others = [entry for entry in entries if not _is_pretrained(entry)]
-        if others:
-            initialize(self, others)
-        return [entry for entry in entries if _is_pretrained(entry)]
+        for entry, path in entries:
+            if not _is_pretrained(entry):
+                initialize(self, entry, path)
+        return [(entry, path) for entry, path in entries if _is_pretrained(entry)]
 
     def _share_record(self) -> None:
         start = f"the value is the same before and after init_weights of {type(self).__name__}"
@@ -146,16 +157,24 @@ def _init_child(child: nn.Module) -> None:
             update_init_info(child, f"initialized by the init_weights of {type(child).__name__}")
 
 
-def init_model_weights(model: nn.Module) -> None:
+def init_model_weights(model: nn.Module, section: str = "model") -> None:
     """Call the model's ``init_weights`` (the module inside a wrapper's), when it has one.
 
     MMEngine's runner does this before training; regwire's training container does it once
     the model is built and seeded, before it is wrapped or sharded.
+
+    Raises:
+        RegwireError: An ``init_cfg`` is wrong; its path starts with ``section`` (a child's
+            ``init_cfg`` is named by the child's attribute: ``model.backbone.init_cfg``).
     """
     module = getattr(model, "module", model)
     init_weights = getattr(module, "init_weights", None)
     if callable(init_weights):
-        init_weights()
+        try:
+            init_weights()
+        except RegwireError as exc:
+            with_section(exc, section)
+            raise
 
 
 class Sequential(BaseModule, nn.Sequential):

@@ -130,24 +130,41 @@ class ImgDataPreprocessor(BaseDataPreprocessor):
         non_blocking: bool = False,
     ) -> None:
         super().__init__(non_blocking)
-        if bgr_to_rgb and rgb_to_bgr:
-            raise ValueError("bgr_to_rgb and rgb_to_bgr cannot both be true (one swap)")
-        if (mean is None) != (std is None):
-            raise ValueError("give both mean and std, or neither (no normalization)")
-        if isinstance(pad_size_divisor, bool) or pad_size_divisor < 1:
-            raise ValueError(f"pad_size_divisor must be a positive int, got {pad_size_divisor!r}")
+        problems = self.argument_problems(
+            {"mean": mean, "std": std, "pad_size_divisor": pad_size_divisor}
+            | {"bgr_to_rgb": bgr_to_rgb, "rgb_to_bgr": rgb_to_bgr}
+        )
+        if problems:
+            name, reason = problems[0]
+            raise ValueError(f"{name} {reason}")
         self._enable_normalize = mean is not None and std is not None
         if mean is not None and std is not None:
-            for name, values in (("mean", mean), ("std", std)):
-                if len(values) not in (1, 3):
-                    raise ValueError(
-                        f"{name} must have 1 value (grey) or 3 (colour), got {len(values)}"
-                    )
             self.register_buffer("mean", torch.tensor(mean).view(-1, 1, 1), persistent=False)
             self.register_buffer("std", torch.tensor(std).view(-1, 1, 1), persistent=False)
         self._channel_conversion = bgr_to_rgb or rgb_to_bgr
         self.pad_size_divisor = pad_size_divisor
         self.pad_value = pad_value
+
+    @classmethod
+    def argument_problems(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The arguments among ``args`` (a config) that the constructor always refuses, each
+        as ``(name, reason)``: what ``regwire check`` reports and ``__init__`` raises."""
+        problems = []
+        if args.get("bgr_to_rgb") and args.get("rgb_to_bgr"):
+            problems.append(("rgb_to_bgr", "and bgr_to_rgb cannot both be true (one swap)"))
+        mean, std = args.get("mean"), args.get("std")
+        if (mean is None) != (std is None):
+            missing = "std" if std is None else "mean"
+            problems.append((missing, "is missing: give both mean and std, or neither"))
+        divisor = args.get("pad_size_divisor", 1)
+        if isinstance(divisor, bool) or (isinstance(divisor, int | float) and divisor < 1):
+            problems.append(("pad_size_divisor", f"must be a positive int, got {divisor!r}"))
+        for name, values in (("mean", mean), ("std", std)):
+            if isinstance(values, Sequence) and len(values) not in (1, 3):
+                problems.append(
+                    (name, f"must have 1 value (grey) or 3 (colour), got {len(values)}")
+                )
+        return problems
 
     def forward(self, data: Any, training: bool = False) -> Any:
         """Return the batch with its images moved, converted, normalized and padded.

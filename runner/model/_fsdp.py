@@ -205,3 +205,35 @@ def _named_classes(module: nn.Module, names: Sequence[str] | str, key: str) -> f
                 config_path=key,
             )
     return frozenset(names)
+
+
+def module_class_problems(names: Any, key: str) -> list[ConfigError]:
+    """The names in ``names`` that are the class name of no ``nn.Module`` class imported
+    (so of no submodule of any model), each a :class:`ConfigError` naming ``key`` and the
+    nearest class name. What ``config check`` can tell without building the model."""
+    if names is None:
+        return []
+    if isinstance(names, str):
+        names = [names]
+    known = _module_class_names()
+    return [
+        ConfigError(
+            f"{PATH} names {name!r}, which is no nn.Module class{did_you_mean(str(name), known)}",
+            config_path=key,
+        )
+        for name in names
+        if name not in known
+    ]
+
+
+def _module_class_names() -> list[str]:
+    found: set[str] = set()
+    todo: list[type] = [nn.Module]
+    while todo:
+        cls = todo.pop()
+        subclasses: list[type] = type.__subclasses__(cls)
+        for sub in subclasses:
+            if sub.__name__ not in found:
+                found.add(sub.__name__)
+                todo.append(sub)
+    return sorted(found)

@@ -5,8 +5,10 @@ plain state dict into the module, as MMEngine does: keys of a DDP model (``modul
 stripped, ``prefix`` (``backbone.``) takes the part of a larger model under it, and keys that
 do not fit (missing, unexpected, another shape) are left out with a warning naming them.
 Unlike MMEngine, the file is read with ``torch.load(weights_only=True)``, so a checkpoint
-holding arbitrary pickled objects is refused instead of running their code, and only local
-files are read (no URLs, no model-zoo names: nothing is downloaded).
+holding arbitrary pickled objects is refused instead of running their code (an MMEngine
+training checkpoint loads: its message hub's objects are read into stand-ins and dropped, see
+:func:`~runner.model.load_weights_only`), and only local files are read (no URLs, no model-zoo
+names: nothing is downloaded).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from container import ConfigError, did_you_mean
 
 from .._registries import WEIGHT_INITIALIZERS
 from ._init_record import update_init_info
+from ._safe_load import load_weights_only
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,11 +57,9 @@ class PretrainedInit:
         prefix: str | None = None,
         map_location: str | torch.device | None = "cpu",
     ) -> None:
-        if isinstance(checkpoint, str) and "://" in checkpoint:
-            raise ValueError(
-                f"Pretrained reads local files only, got {checkpoint!r}: download it and give "
-                "its path (regwire fetches nothing)"
-            )
+        reason = checkpoint_problem(checkpoint)
+        if reason is not None:
+            raise ValueError(f"checkpoint {reason}")
         self.checkpoint = checkpoint
         self.prefix = prefix
         self.map_location = map_location
@@ -82,6 +83,17 @@ class PretrainedInit:
         return f"PretrainedInit: load from {self.checkpoint}"
 
 
+def checkpoint_problem(checkpoint: Any) -> str | None:
+    """Why ``checkpoint`` cannot be a ``Pretrained`` checkpoint (None when it can): a URL or a
+    model-zoo name (``torchvision://resnet50``), which regwire does not download."""
+    if isinstance(checkpoint, str) and "://" in checkpoint:
+        return (
+            f"is {checkpoint!r}, and Pretrained reads local files only: download it and give "
+            "its path (regwire fetches nothing)"
+        )
+    return None
+
+
 def read_state_dict(
     path: str | os.PathLike[str], map_location: str | torch.device | None = "cpu"
 ) -> dict[str, Any]:
@@ -99,7 +111,7 @@ def read_state_dict(
         what = "is not a file" if source.exists() else "does not exist"
         raise ConfigError(f"the Pretrained checkpoint {str(source)!r} {what}")
     try:
-        loaded = torch.load(source, map_location=map_location, weights_only=True)
+        loaded = load_weights_only(source, map_location)
     except pickle.UnpicklingError as exc:
         reason = next((line for line in str(exc).splitlines() if line.strip()), "")
         raise ConfigError(

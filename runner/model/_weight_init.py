@@ -26,7 +26,11 @@ from typing import Any, Literal, cast
 import torch
 from torch import nn
 
+from container import RegwireError
+from providers import with_section
+
 from .._registries import WEIGHT_INITIALIZERS
+from ._config_checks import override_problems
 from ._init_record import update_init_info
 
 _LOGGER = logging.getLogger(__name__)
@@ -386,7 +390,7 @@ class Caffe2XavierInit(KaimingInit):
         )
 
 
-def initialize(module: nn.Module, init_cfg: InitCfg) -> None:
+def initialize(module: nn.Module, init_cfg: InitCfg, path: str = "init_cfg") -> None:
     """Initialize ``module`` as ``init_cfg`` says: each entry in order, then its ``override``.
 
     Args:
@@ -396,28 +400,37 @@ def initialize(module: nn.Module, init_cfg: InitCfg) -> None:
             (``name``) to initialize as a whole: with the initializer the override names, or,
             when it gives only ``name``, with the entry's own arguments. ``init_cfg`` is not
             changed.
+        path: The config path of ``init_cfg``, for errors (``model.init_cfg``).
 
     Raises:
         TypeError: ``init_cfg`` or ``override`` has the wrong shape, or an argument its
             initializer refuses.
-        ValueError: An override without ``name``, or with arguments but no ``type``.
-        AttributeError: An override names no child of ``module``.
+        ConfigError: An override without ``name`` (naming a near-miss key), with arguments
+            but no ``type``, or naming no child of ``module`` (the nearest child suggested);
+            the path names the key.
         RegistryError: A ``type`` is not in ``WEIGHT_INITIALIZERS`` (with the nearest name).
     """
     for index, cfg in enumerate(_entries(init_cfg, "init_cfg")):
         options = dict(cfg)
         override = options.pop("override", None)
-        path = f"init_cfg.{index}" if not isinstance(init_cfg, Mapping) else "init_cfg"
-        initializer = _apply(module, options, wholemodule=False, path=path)
+        where = path if isinstance(init_cfg, Mapping) else f"{path}.{index}"
+        try:
+            initializer = _apply(module, options, wholemodule=False, path=where)
+        except RegwireError as exc:
+            if not exc.config_path:  # a Pretrained file's error: the entry is the place
+                with_section(exc, where)
+            raise
         if override is not None:
             options.pop("layer", None)
-            for item in _entries(override, "override"):
-                _apply_override(module, dict(item), options, f"{path}.override")
+            items = _entries(override, "override")
+            for number, item in enumerate(items):
+                at = f"{where}.override" + ("" if isinstance(override, Mapping) else f".{number}")
+                _apply_override(module, dict(item), options, at)
         elif not getattr(initializer, "layer", True):
             _LOGGER.warning(
                 "%s: %s initializes nothing in %s: give it 'layer' (class names) or "
                 "'override' (children by name)",
-                path,
+                where,
                 options.get("type"),
                 type(module).__name__,
             )
@@ -448,21 +461,10 @@ def _apply(module: nn.Module, options: dict[str, Any], *, wholemodule: bool, pat
 def _apply_override(
     module: nn.Module, override: dict[str, Any], outer: Mapping[str, Any], path: str
 ) -> None:
-    name = override.pop("name", None)
-    if name is None:
-        raise ValueError(f"{path} needs 'name' (the child to initialize), got {override!r}")
+    problems = override_problems(override, path, module)
+    if problems:
+        raise problems[0]
+    name = override.pop("name")
     if not override:
         override = dict(outer)  # only a name: the entry's own initializer, on the whole child
-    elif "type" not in override:
-        raise ValueError(
-            f"{path} for {name!r} gives arguments but no 'type' (give only 'name' to reuse "
-            f"the entry's initializer): {override!r}"
-        )
-    child = getattr(module, name, None)
-    if not isinstance(child, nn.Module):
-        children = ", ".join(child_name for child_name, _ in module.named_children())
-        raise AttributeError(
-            f"{path} names {name!r}, which is no child of {type(module).__name__} "
-            f"(its children: {children or 'none'})"
-        )
-    _apply(child, override, wholemodule=True, path=path)
+    _apply(getattr(module, name), override, wholemodule=True, path=path)

@@ -14,9 +14,10 @@ each runs from step ``begin`` to ``end``. :func:`build_optim_wrapper` and
 :func:`build_param_schedulers` build the config sections.
 """
 
-from ._amp import AMP_DTYPES, AmpOptimWrapper, amp_dtype_problem
+from ._amp import AMP_DTYPES, AmpOptimWrapper, amp_dtype_problem, amp_loss_scale_problem
 from ._builders import (
     build_param_schedulers,
+    build_scheduler_from_cfg,
     check_window_cfg,
     load_scheduler_states,
     per_optimizer,
@@ -26,6 +27,7 @@ from ._constructors import (
     DefaultOptimWrapperConstructor,
     MultiOptimWrapperConstructor,
     build_optim_wrapper,
+    wrapper_names,
 )
 from ._cosine import (
     CosineAnnealingParamScheduler,
@@ -124,9 +126,11 @@ __all__ = [
     "StepMomentum",
     "StepParamScheduler",
     "amp_dtype_problem",
+    "amp_loss_scale_problem",
     "auto_scale_lr_problems",
     "build_optim_wrapper",
     "build_param_schedulers",
+    "build_scheduler_from_cfg",
     "check_clip_grad",
     "check_window_cfg",
     "load_scheduler_states",
@@ -138,4 +142,5 @@ __all__ = [
     "scale_lr",
     "set_grads_to_none",
     "unwrap_optimizer",
+    "wrapper_names",
 ]

@@ -4,9 +4,11 @@ The forward runs under ``torch.autocast`` on the model's device (:meth:`optim_co
 with ``float16`` a ``GradScaler`` scales the loss before backward, unscales the gradients
 before clipping, skips steps with inf/NaN gradients and adapts its scale, and its state is
 saved with the optimizer's under ``loss_scaler`` (MMEngine's key). ``bfloat16`` has the range
-of float32 and needs no scaler: it runs on CUDA and on the CPU. float16 needs CUDA (torch's CPU
-autocast of float16 is slow and without a scaler loses small gradients), and a config that asks
-for it without CUDA is a config error.
+of float32 and needs no scaler: it runs on CUDA and on the CPU, without a scaler unless
+``loss_scale`` asks for one (MMEngine makes one for every dtype; with bfloat16 it is harmless).
+float16 needs CUDA (torch's CPU autocast of float16 is slow and without a scaler loses small
+gradients): building it without CUDA is a config error, and ``regwire check`` warns (a GPU
+config is checked on a CPU host too).
 """
 
 from __future__ import annotations
@@ -52,6 +54,36 @@ def amp_dtype_problem(dtype: Any, path: str, cuda: bool | None = None) -> Config
     return None
 
 
+_SCALER_KEYS = ("init_scale", "growth_factor", "backoff_factor", "growth_interval", "enabled")
+"""The ``GradScaler`` arguments a ``loss_scale`` mapping may give."""
+
+
+def amp_loss_scale_problem(loss_scale: Any, path: str) -> ConfigError | None:
+    """Why ``loss_scale`` cannot be an :class:`AmpOptimWrapper`'s (None when it can):
+    ``"dynamic"``, a number (a fixed initial scale) or a mapping of ``GradScaler``
+    arguments. ``path`` is the wrapper's config path."""
+    where = f"{path}.loss_scale"
+    if loss_scale == "dynamic" or (
+        isinstance(loss_scale, float | int) and not isinstance(loss_scale, bool)
+    ):
+        return None
+    if isinstance(loss_scale, Mapping):
+        for key in loss_scale:
+            if key not in _SCALER_KEYS:
+                return ConfigError(
+                    f"{PATH} is not an argument of torch's GradScaler"
+                    f"{did_you_mean(str(key), _SCALER_KEYS)} (they are {', '.join(_SCALER_KEYS)})",
+                    config_path=f"{where}.{key}",
+                )
+        return None
+    hint = did_you_mean(loss_scale, ["dynamic"]) if isinstance(loss_scale, str) else ""
+    return ConfigError(
+        f"{PATH} must be 'dynamic', a number (a fixed initial scale) or a mapping of "
+        f"GradScaler arguments, got {loss_scale!r}{hint}",
+        config_path=where,
+    )
+
+
 def _dtype_name(dtype: Any) -> str | None:
     if dtype is None:
         return None
@@ -66,17 +98,18 @@ class AmpOptimWrapper(OptimWrapper):
 
     Args:
         optimizer: The torch optimizer.
-        loss_scale: float16 only: ``"dynamic"`` (a ``GradScaler`` with torch's defaults), a
-            float (a fixed initial scale, as MMEngine's ``init_scale``), or a mapping of
-            ``GradScaler`` arguments (``{init_scale: 1024, growth_interval: 100}``).
+        loss_scale: ``"dynamic"`` (float16: a ``GradScaler`` with torch's defaults; bfloat16:
+            no scaler), a float (a fixed initial scale, as MMEngine's ``init_scale``), or a
+            mapping of ``GradScaler`` arguments (``{init_scale: 1024, growth_interval: 100}``).
+            With bfloat16, a float or a mapping makes a scaler as MMEngine does (harmless).
         dtype: ``"float16"`` or ``"bfloat16"`` (or a ``torch.dtype``); None, the default,
             is float16 where CUDA is available and bfloat16 elsewhere.
         accumulative_counts: As for :class:`OptimWrapper`.
         clip_grad: As for :class:`OptimWrapper` (float16: after unscaling the gradients).
 
     Raises:
-        ConfigError: ``dtype`` is unknown, or float16 without CUDA (path ``dtype``).
-        TypeError: ``loss_scale`` is none of the accepted forms.
+        ConfigError: ``dtype`` is unknown, or float16 without CUDA (path ``dtype``), or
+            ``loss_scale`` is none of the accepted forms.
     """
 
     def __init__(
@@ -88,33 +121,30 @@ class AmpOptimWrapper(OptimWrapper):
         clip_grad: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(optimizer, accumulative_counts, clip_grad)
-        problem = amp_dtype_problem(dtype, "optim_wrapper")
-        if problem is not None:
-            raise problem
+        for problem in (
+            amp_dtype_problem(dtype, "optim_wrapper"),
+            amp_loss_scale_problem(loss_scale, "optim_wrapper"),
+        ):
+            if problem is not None:
+                raise problem
         name = _dtype_name(dtype) or ("float16" if torch.cuda.is_available() else "bfloat16")
         self.cast_dtype: torch.dtype = getattr(torch, name)
         self._scale_update_param: float | None = None
         self.loss_scaler: torch.amp.GradScaler | None = None
         if self.cast_dtype is torch.float16:
-            self.loss_scaler = self._make_scaler(loss_scale)
-        elif loss_scale != "dynamic":
-            raise ValueError(
-                f"loss_scale is for float16 only (dtype is {name}), got {loss_scale!r}"
-            )
+            self.loss_scaler = self._make_scaler(loss_scale, "cuda")
+        elif loss_scale != "dynamic":  # MMEngine's scaler; bfloat16 does not need it
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+            self.loss_scaler = self._make_scaler(loss_scale, device)
         self._device_types: dict[int, str] = {}
 
-    def _make_scaler(self, loss_scale: Any) -> torch.amp.GradScaler:
+    def _make_scaler(self, loss_scale: Any, device: str) -> torch.amp.GradScaler:
         if loss_scale == "dynamic":
-            return torch.amp.GradScaler("cuda")
-        if isinstance(loss_scale, float | int) and not isinstance(loss_scale, bool):
-            self._scale_update_param = float(loss_scale)
-            return torch.amp.GradScaler("cuda", init_scale=float(loss_scale))
+            return torch.amp.GradScaler(device)
         if isinstance(loss_scale, Mapping):
-            return torch.amp.GradScaler("cuda", **loss_scale)
-        raise TypeError(
-            f"loss_scale must be 'dynamic', a float or a mapping of GradScaler arguments, "
-            f"got {loss_scale!r}"
-        )
+            return torch.amp.GradScaler(device, **loss_scale)
+        self._scale_update_param = float(loss_scale)
+        return torch.amp.GradScaler(device, init_scale=float(loss_scale))
 
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:
         """Backward the loss (scaled by the scaler, for float16) and count the call."""

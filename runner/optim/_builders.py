@@ -331,3 +331,22 @@ def load_scheduler_states(
             )
     for scheduler, state in zip(schedulers, saved, strict=True):
         scheduler.load_state_dict(state)
+
+
+def build_scheduler_from_cfg(
+    cfg: Mapping[str, Any], registry: Any, default_args: Mapping[str, Any] | None = None
+) -> Any:
+    """MMEngine's ``build_scheduler_from_cfg``: build one scheduler, converting an
+    epoch-based one to iterations when it asks for it (``convert_to_iter_based``), with
+    ``default_args['epoch_length']`` iterations per epoch.
+
+    Raises:
+        ConfigError: ``convert_to_iter_based`` without an ``epoch_length``, or on an
+            iteration-based scheduler.
+    """
+    from container import build_from_cfg
+
+    options = dict(default_args or {})
+    epoch_length = options.pop("epoch_length", None)
+    converted = _convert_to_iter_based(cfg, lambda: epoch_length, "param_scheduler")
+    return build_from_cfg(converted, registry, options)

@@ -19,9 +19,14 @@ from container import ConfigError, Registry, RegwireError, did_you_mean
 from providers import PATH
 
 from .._registries import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, OPTIMIZERS, PARAM_SCHEDULERS
-from ._amp import AmpOptimWrapper, amp_dtype_problem
+from ._amp import AmpOptimWrapper, amp_dtype_problem, amp_loss_scale_problem
 from ._builders import NO_PLATEAU_CONVERSION, check_window_cfg, per_optimizer
-from ._constructors import DefaultOptimWrapperConstructor, wrapper_names
+from ._constructors import (
+    SECTION_KEYS,
+    DefaultOptimWrapperConstructor,
+    misspelt_section_keys,
+    wrapper_names,
+)
 from ._momentum import MomentumSchedulerMixin
 from ._optim_wrapper import OptimWrapper, check_clip_grad
 from ._paramwise import paramwise_problems
@@ -29,8 +34,6 @@ from ._paramwise import paramwise_problems
 Problems = list[RegwireError]
 GIVEN: Any = ()
 """Stands for an argument the builder passes itself (an optimizer's ``params``)."""
-
-_OWN_KEYS = ("optimizer", "constructor", "paramwise_cfg")
 
 
 def _node(registry: Registry, value: Any, path: str, given: Mapping[str, Any]) -> Problems:
@@ -110,10 +113,13 @@ def _wrapper_problems(value: Any, path: str) -> Problems:
     if optimizer is None:
         return [*problems, ConfigError(f"{PATH} needs an 'optimizer'", config_path=path)]
     problems += _node(OPTIMIZERS, optimizer, f"{path}.optimizer", {"params": GIVEN})
-    problems += paramwise_problems(value.get("paramwise_cfg"), optimizer, f"{path}.paramwise_cfg")[
-        0
-    ]
-    wrapper = {key: item for key, item in value.items() if key not in _OWN_KEYS}
+    problems += paramwise_problems(
+        value.get("paramwise_cfg"),
+        optimizer,
+        f"{path}.paramwise_cfg",
+        strict=found is DefaultOptimWrapperConstructor,
+    )[0]
+    wrapper = {key: item for key, item in value.items() if key not in SECTION_KEYS}
     wrapper.setdefault("type", "OptimWrapper")
     if "clip_grad" in wrapper:
         try:
@@ -121,9 +127,16 @@ def _wrapper_problems(value: Any, path: str) -> Problems:
         except ValueError as exc:
             problems.append(ConfigError(str(exc), config_path=f"{path}.clip_grad"))
     kind = OPTIM_WRAPPERS.get(wrapper["type"]) if isinstance(wrapper["type"], str) else None
+    misspelt = misspelt_section_keys(wrapper, kind, path)
+    problems += misspelt
+    for problem in misspelt:  # reported once, with the suggestion
+        wrapper.pop(str(problem.config_path).rpartition(".")[2], None)
     if isinstance(kind, type) and issubclass(kind, AmpOptimWrapper):
-        dtype_problem = amp_dtype_problem(wrapper.get("dtype"), path)
-        problems += [] if dtype_problem is None else [dtype_problem]
+        for amp_problem in (  # float16 without CUDA here: a warning (optim_config_problems)
+            amp_dtype_problem(wrapper.get("dtype"), path, cuda=True),
+            amp_loss_scale_problem(wrapper.get("loss_scale", "dynamic"), path),
+        ):
+            problems += [] if amp_problem is None else [amp_problem]
     return problems + _node(OPTIM_WRAPPERS, wrapper, path, {"optimizer": GIVEN})
 
 
@@ -213,12 +226,15 @@ def optim_config_problems(cfg: Mapping[str, Any]) -> tuple[Problems, Problems]:
     momentum against each optimizer, and the paramwise warnings."""
     schedulers = cfg.get("param_scheduler")
     errors = _default_end_problems(cfg.get("train_cfg"), schedulers)
+    errors += _plateau_problems(cfg, schedulers)
     warnings: Problems = []
     optimizers = dict(_optimizer_cfgs(cfg.get("optim_wrapper"), "optim_wrapper"))
     for name, (optimizer, path) in optimizers.items():
+        wrapper = _wrapper_cfg(cfg, name)
         warnings += paramwise_problems(
-            _wrapper_cfg(cfg, name).get("paramwise_cfg"), optimizer, f"{path}.paramwise_cfg"
+            wrapper.get("paramwise_cfg"), optimizer, f"{path}.paramwise_cfg"
         )[1]
+        warnings += _no_cuda_warning(wrapper, path)
     if schedulers is None or not optimizers:
         return errors, warnings
     if per_optimizer(schedulers):
@@ -233,6 +249,36 @@ def optim_config_problems(cfg: Mapping[str, Any]) -> tuple[Problems, Problems]:
         for optimizer, _ in optimizers.values():
             errors += _param_name_problems(optimizer, entries)
     return errors, warnings
+
+
+def _no_cuda_warning(wrapper: Mapping[str, Any], path: str) -> Problems:
+    """float16 on a host without CUDA: the run refuses it here, but the config may be meant
+    for a GPU host (a CPU CI checks it too), so the check only warns."""
+    type_ = wrapper.get("type")
+    kind = OPTIM_WRAPPERS.get(type_) if isinstance(type_, str) else type_
+    if not (isinstance(kind, type) and issubclass(kind, AmpOptimWrapper)):
+        return []
+    if amp_dtype_problem(wrapper.get("dtype"), path, cuda=True) is not None:
+        return []  # an unknown dtype: an error already
+    problem = amp_dtype_problem(wrapper.get("dtype"), path)
+    return [] if problem is None else [problem]
+
+
+def _plateau_problems(cfg: Mapping[str, Any], schedulers: Any) -> Problems:
+    """A scheduler stepping on a validation metric (``ReduceOnPlateau*``) in a run that does
+    not validate (no ``val_dataloader`` or ``val_cfg``) would never step."""
+    if cfg.get("val_dataloader") is not None and cfg.get("val_cfg") is not None:
+        return []
+    return [
+        ConfigError(
+            f"{PATH} is {item.get('type')}, which steps on a validation metric, and this run "
+            "has no validation (give val_dataloader, val_cfg and val_evaluator, or use "
+            "another scheduler)",
+            config_path=f"{where}.type",
+        )
+        for item, where in scheduler_entries(schedulers, "param_scheduler")
+        if getattr(_scheduler_class(item), "need_val_args", False)
+    ]
 
 
 def _optimizer_cfgs(value: Any, path: str) -> Iterator[tuple[str, tuple[Any, str]]]:

@@ -23,13 +23,15 @@ from providers import PATH
 
 from .._registries import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS, OPTIMIZERS
 from .._sections import build_at, mapping_section
-from ._amp import AmpOptimWrapper, amp_dtype_problem
+from ._amp import AmpOptimWrapper, amp_dtype_problem, amp_loss_scale_problem
 from ._optim_wrapper import OptimWrapper, check_clip_grad
 from ._paramwise import ParamGroups, paramwise_problems
 from ._wrapper_dict import OptimWrapperDict
 
 _LOGGER = logging.getLogger(__name__)
 
+SECTION_KEYS = ("optimizer", "constructor", "paramwise_cfg")
+"""The keys of a wrapper config that are not the wrapper's arguments."""
 DEFAULT_CONSTRUCTOR = "DefaultOptimWrapperConstructor"
 MULTI_CONSTRUCTOR = "MultiOptimWrapperConstructor"
 
@@ -89,7 +91,10 @@ class DefaultOptimWrapperConstructor:
             )
         self.optim_wrapper_cfg = cfg
         errors, _ = paramwise_problems(
-            paramwise_cfg, self.optimizer_cfg, f"{section}.paramwise_cfg"
+            paramwise_cfg,
+            self.optimizer_cfg,
+            f"{section}.paramwise_cfg",
+            strict=type(self) is DefaultOptimWrapperConstructor,
         )
         if errors:
             raise errors[0]
@@ -99,6 +104,29 @@ class DefaultOptimWrapperConstructor:
         self.base_wd = (
             optimizer_cfg.get("weight_decay") if isinstance(optimizer_cfg, Mapping) else None
         )
+        self._groups = ParamGroups(self.paramwise_cfg, self.base_lr, self.base_wd)
+
+    def add_params(
+        self,
+        params: list[dict[str, Any]],
+        module: nn.Module,
+        prefix: str = "",
+        is_dcn_module: float | None = None,
+    ) -> None:
+        """Append the parameter groups of ``module`` and its children to ``params``, by
+        ``paramwise_cfg`` (MMEngine's signature; a subclass may override it, and the
+        recursion calls ``self.add_params`` for each child, as MMEngine's does).
+
+        Args:
+            params: The groups so far, appended to in place.
+            module: The module whose parameters are added.
+            prefix: The module's path in the model (``backbone.0``).
+            is_dcn_module: MMEngine's deformable-convolution marker, passed down unread.
+        """
+        self._groups.add_own_params(params, module, prefix)
+        for child_name, child in module.named_children():
+            child_prefix = f"{prefix}.{child_name}" if prefix else child_name
+            self.add_params(params, child, prefix=child_prefix, is_dcn_module=is_dcn_module)
 
     def __call__(self, model: nn.Module) -> OptimWrapper:
         """Build the optimizer over ``model`` (or its ``.module``) and the wrapper."""
@@ -121,9 +149,10 @@ class DefaultOptimWrapperConstructor:
             )
         params: Any = model.parameters()
         if self.paramwise_cfg:
-            groups = ParamGroups(self.paramwise_cfg, self.base_lr, self.base_wd)
-            groups.add_params(model)
-            for key in groups.unmatched():
+            self._groups.matched.clear()
+            groups: list[dict[str, Any]] = []
+            self.add_params(groups, model)
+            for key in self._groups.unmatched():
                 _LOGGER.warning(
                     "%s.paramwise_cfg.custom_keys.%s matches no parameter of %s: it changes "
                     "nothing",
@@ -131,7 +160,7 @@ class DefaultOptimWrapperConstructor:
                     key,
                     type(model).__name__,
                 )
-            params = groups.groups
+            params = groups
         optimizer = build_at(OPTIMIZERS, cfg, path, **{_first_argument(cfg["type"]): params})
         if not isinstance(optimizer, torch.optim.Optimizer):
             raise ConfigError(
@@ -231,10 +260,7 @@ def build_optim_wrapper(
             f"{did_you_mean(str(name), names)}",
             config_path=f"{section}.constructor",
         )
-    ours = isinstance(found, type) and issubclass(
-        found, DefaultOptimWrapperConstructor | MultiOptimWrapperConstructor
-    )
-    extra = {"section": section} if ours else {}
+    extra = {"section": section} if _takes_section(found) else {}
     constructor = found(optim_wrapper_cfg=wrapper_cfg, paramwise_cfg=paramwise_cfg, **extra)
     wrapper = constructor(model)
     if not isinstance(wrapper, OptimWrapper):
@@ -243,6 +269,43 @@ def build_optim_wrapper(
             config_path=f"{section}.constructor",
         )
     return wrapper
+
+
+def _takes_section(constructor: Any) -> bool:
+    """Whether a constructor class is ours, or a subclass keeping our ``section`` argument
+    (a subclass written for MMEngine overrides ``__init__`` without it)."""
+    if not (
+        isinstance(constructor, type)
+        and issubclass(constructor, DefaultOptimWrapperConstructor | MultiOptimWrapperConstructor)
+    ):
+        return False
+    try:
+        return "section" in inspect.signature(constructor).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
+
+
+def misspelt_section_keys(cfg: Mapping[str, Any], kind: Any, path: str) -> list[ConfigError]:
+    """Keys of a wrapper config that the wrapper class ``kind`` does not take and that are
+    near-misses of :data:`SECTION_KEYS` (``constructer``): errors suggesting the key."""
+    try:
+        parameters = inspect.signature(kind).parameters
+    except (TypeError, ValueError):  # not a class, or no signature to read
+        return []
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return []
+    problems = []
+    for key in cfg:
+        hint = did_you_mean(str(key), SECTION_KEYS)
+        if key not in parameters and key not in SECTION_KEYS and key != "type" and hint:
+            problems.append(
+                ConfigError(
+                    f"{PATH} is neither an argument of {getattr(kind, '__name__', kind)} nor a "
+                    f"key of the section{hint}",
+                    config_path=f"{path}.{key}",
+                )
+            )
+    return problems
 
 
 def build_wrapper(
@@ -266,10 +329,16 @@ def build_wrapper(
             raise ConfigError(str(exc), config_path=f"{section}.clip_grad") from exc
     type_ = wrapper_cfg["type"]
     kind = OPTIM_WRAPPERS.get(type_) if isinstance(type_, str) else type_
+    misspelt = misspelt_section_keys(wrapper_cfg, kind, section)
+    if misspelt:
+        raise misspelt[0]
     if isinstance(kind, type) and issubclass(kind, AmpOptimWrapper):
-        problem = amp_dtype_problem(wrapper_cfg.get("dtype"), section)
-        if problem is not None:
-            raise problem
+        for problem in (
+            amp_dtype_problem(wrapper_cfg.get("dtype"), section),
+            amp_loss_scale_problem(wrapper_cfg.get("loss_scale", "dynamic"), section),
+        ):
+            if problem is not None:
+                raise problem
     wrapper = build_at(OPTIM_WRAPPERS, wrapper_cfg, section, **passed)
     if not isinstance(wrapper, OptimWrapper):
         raise ConfigError(

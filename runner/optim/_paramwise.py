@@ -13,6 +13,7 @@ parameter seen before (shared weights).
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -24,6 +25,8 @@ from torch.nn.modules.instancenorm import _InstanceNorm
 
 from container import ConfigError, did_you_mean
 from providers import PATH
+
+from .._registries import OPTIMIZERS
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,17 +41,27 @@ MULTIPLIERS = (
 PARAMWISE_KEYS = ("custom_keys", *MULTIPLIERS, "bypass_duplicate")
 """The keys of ``paramwise_cfg`` (MMEngine's)."""
 
+_ENTRY_MULTIPLIERS = ("lr_mult", "decay_mult")
 _DECAY_KEYS = ("bias_decay_mult", "norm_decay_mult", "dwconv_decay_mult", "flat_decay_mult")
 _NORMS = (_BatchNorm, _InstanceNorm, nn.GroupNorm, nn.LayerNorm)
 
 
 def paramwise_problems(
-    paramwise_cfg: Any, optimizer_cfg: Any, path: str
+    paramwise_cfg: Any, optimizer_cfg: Any, path: str, strict: bool = True
 ) -> tuple[list[ConfigError], list[ConfigError]]:
     """The errors and warnings of a ``paramwise_cfg`` (``path`` is its config path): unknown
     keys, values of the wrong type, decay multipliers without the optimizer's
     ``weight_decay``, and ``dcn_offset_lr_mult`` (a warning: there are no deformable
-    convolutions here, so it changes nothing)."""
+    convolutions here, so it changes nothing).
+
+    Args:
+        paramwise_cfg: The ``paramwise_cfg`` value.
+        optimizer_cfg: The optimizer's config (its ``type`` and ``weight_decay`` are read).
+        path: The config path of ``paramwise_cfg``.
+        strict: Refuse keys that are not MMEngine's, in ``paramwise_cfg`` and in the entries
+            of ``custom_keys``: true for ``DefaultOptimWrapperConstructor`` itself, false for
+            a subclass, which decides its own keys (mmpretrain's ``layer_decay_rate``).
+    """
     if paramwise_cfg is None:
         return [], []
     if not isinstance(paramwise_cfg, Mapping):
@@ -62,6 +75,8 @@ def paramwise_problems(
     for key, value in paramwise_cfg.items():
         where = f"{path}.{key}"
         if key not in PARAMWISE_KEYS:
+            if not strict:
+                continue
             errors.append(
                 ConfigError(
                     f"{PATH} is not a paramwise_cfg key{did_you_mean(str(key), PARAMWISE_KEYS)} "
@@ -70,7 +85,8 @@ def paramwise_problems(
                 )
             )
         elif key == "custom_keys":
-            errors += _custom_keys_problems(value, where, has_wd)
+            keys = _group_keys(optimizer_cfg) if strict else None
+            errors += _custom_keys_problems(value, where, has_wd, keys)
         elif key == "bypass_duplicate":
             if not isinstance(value, bool):
                 errors.append(
@@ -91,7 +107,46 @@ def paramwise_problems(
     return errors, warnings
 
 
-def _custom_keys_problems(value: Any, path: str, has_wd: bool) -> list[ConfigError]:
+def _group_keys(optimizer_cfg: Any) -> tuple[str, ...]:
+    """The keys a ``custom_keys`` entry may hold: the multipliers and, when the optimizer's
+    class is known, its parameter-group keys (MMEngine copies the entry into the group)."""
+    type_ = optimizer_cfg.get("type") if isinstance(optimizer_cfg, Mapping) else None
+    found: Any = OPTIMIZERS.get(type_) if isinstance(type_, str) else type_
+    try:
+        parameters = list(inspect.signature(found).parameters.values())[1:]
+    except (TypeError, ValueError):  # not a callable, or no signature to read
+        return _ENTRY_MULTIPLIERS
+    if any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in parameters):
+        return _ENTRY_MULTIPLIERS  # any key may be the optimizer's
+    return (*_ENTRY_MULTIPLIERS, *(p.name for p in parameters))
+
+
+def _entry_key_problems(
+    entry: Mapping[str, Any], path: str, keys: tuple[str, ...]
+) -> list[ConfigError]:
+    """Keys of a ``custom_keys`` entry that neither multiply nor set a group key: with only
+    the multipliers known (an optimizer whose arguments cannot be read), only near-misses of
+    them are refused."""
+    problems = []
+    for key in entry:
+        if key in keys:
+            continue
+        hint = did_you_mean(str(key), keys)
+        if keys == _ENTRY_MULTIPLIERS and not hint:
+            continue
+        problems.append(
+            ConfigError(
+                f"{PATH} is neither a multiplier (lr_mult, decay_mult) nor a key of the "
+                f"optimizer's parameter groups, so nothing would read it{hint}",
+                config_path=f"{path}.{key}",
+            )
+        )
+    return problems
+
+
+def _custom_keys_problems(
+    value: Any, path: str, has_wd: bool, keys: tuple[str, ...] | None
+) -> list[ConfigError]:
     if not isinstance(value, Mapping):
         return [
             ConfigError(
@@ -112,7 +167,9 @@ def _custom_keys_problems(value: Any, path: str, has_wd: bool) -> list[ConfigErr
                 )
             )
             continue
-        for mult in ("lr_mult", "decay_mult"):
+        if keys is not None:
+            problems += _entry_key_problems(entry, where, keys)
+        for mult in _ENTRY_MULTIPLIERS:
             if mult in entry and not _is_number(entry[mult]):
                 problems.append(
                     ConfigError(
@@ -139,8 +196,10 @@ def _is_number(value: Any) -> bool:
 
 @attrs.define
 class ParamGroups:
-    """Builds the parameter groups of a model by ``paramwise_cfg``; :attr:`matched` records
-    which ``custom_keys`` matched a parameter.
+    """Makes the parameter groups of one module's own parameters by ``paramwise_cfg``;
+    :attr:`matched` records which ``custom_keys`` matched a parameter. The recursion over
+    children is the constructor's (``DefaultOptimWrapperConstructor.add_params``), so that a
+    subclass overriding ``add_params`` sees every module, as in MMEngine.
 
     Args:
         paramwise_cfg: The checked ``paramwise_cfg``.
@@ -151,16 +210,17 @@ class ParamGroups:
     paramwise_cfg: Mapping[str, Any]
     base_lr: float | None
     base_wd: float | None
-    groups: list[dict[str, Any]] = attrs.field(factory=list)
     matched: set[str] = attrs.field(factory=set)
-    _seen: set[int] = attrs.field(factory=set)
 
-    def add_params(self, module: nn.Module, prefix: str = "") -> None:
-        """Add a group for each parameter of ``module`` and of its children, in order."""
+    def add_own_params(self, params: list[dict[str, Any]], module: nn.Module, prefix: str) -> None:
+        """Append to ``params`` a group for each of ``module``'s own parameters (not its
+        children's), in order; with ``bypass_duplicate``, one already in ``params`` is
+        skipped."""
         is_norm = isinstance(module, _NORMS)
         is_dwconv = isinstance(module, nn.Conv2d) and module.in_channels == module.groups
+        bypass = self.paramwise_cfg.get("bypass_duplicate", False)
         for name, param in module.named_parameters(recurse=False):
-            if self.paramwise_cfg.get("bypass_duplicate", False) and id(param) in self._seen:
+            if bypass and any(param is p for group in params for p in group["params"]):
                 _LOGGER.warning(
                     "%s.%s is shared with an earlier module: skipped (bypass_duplicate)",
                     prefix,
@@ -170,13 +230,10 @@ class ParamGroups:
             if not param.requires_grad:
                 _LOGGER.debug("%s.%s is skipped: it does not require grad", prefix, name)
                 continue
-            self._seen.add(id(param))
             group: dict[str, Any] = {"params": [param]}
             if not self._custom(group, f"{prefix}.{name}"):
                 self._defaults(group, name, param.ndim, is_norm, is_dwconv)
-            self.groups.append(group)
-        for child_name, child in module.named_children():
-            self.add_params(child, f"{prefix}.{child_name}" if prefix else child_name)
+            params.append(group)
 
     def _custom(self, group: dict[str, Any], full_name: str) -> bool:
         custom_keys: Mapping[str, Mapping[str, Any]] = self.paramwise_cfg.get("custom_keys", {})

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from container import ConfigError
+from container import ConfigError, did_you_mean
 
 from ._backends import require
 
@@ -57,10 +57,18 @@ def read_scalars(files: Sequence[Path]) -> list[dict[str, Any]]:
 
 
 def curves(rows: Sequence[dict[str, Any]], keys: Sequence[str] | None) -> dict[str, Any]:
-    """``{key: (xs, ys)}``: each key's values against the iteration (``iter``, else ``step``)."""
+    """``{key: (xs, ys)}``: each key's values against the iteration.
+
+    A training row has its ``iter``; a validation row (MMEngine's keys: its ``step`` is the
+    epoch, or the iteration of an iteration-based run) is drawn at the iteration of the
+    training row before it, where it was made, or at its ``step`` when there is none."""
     found: dict[str, tuple[list[float], list[float]]] = {}
+    last_iter: Any = None
     for row in rows:
-        x = row.get("iter", row.get("step", 0))
+        if "iter" in row:
+            x = last_iter = row["iter"]
+        else:
+            x = last_iter if last_iter is not None else row.get("step", 0)
         for key, value in row.items():
             if keys is None and key in SKIPPED:
                 continue
@@ -73,6 +81,48 @@ def curves(rows: Sequence[dict[str, Any]], keys: Sequence[str] | None) -> dict[s
     return found
 
 
+def recorded_keys(rows: Sequence[dict[str, Any]]) -> set[str]:
+    """The names of the values the rows hold (the counters left out)."""
+    return {
+        key
+        for row in rows
+        for key, value in row.items()
+        if key not in AXIS_KEYS and isinstance(value, int | float) and not isinstance(value, bool)
+    }
+
+
+def _check_keys(keys: Sequence[str], runs: Sequence[Sequence[dict[str, Any]]]) -> None:
+    """Raise a ConfigError for the first of ``keys`` no run recorded (the nearest one
+    suggested, and the recorded ones listed)."""
+    recorded = sorted(set().union(*(recorded_keys(rows) for rows in runs)))
+    for key in keys:
+        if key not in recorded:
+            raise ConfigError(
+                f"--keys: no run recorded {key!r}{did_you_mean(key, recorded)}; they recorded "
+                f"{', '.join(recorded) or 'nothing'}"
+            )
+
+
+def run_labels(runs: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """The legend's name of each run: the shortest ending of the paths as given that tells
+    them apart (``a/digits``, ``b/digits``; ``digits`` alone for one run); a path given twice
+    gets ``#2``."""
+    parts = [Path(run).parts or (str(run),) for run in runs]
+    longest = max(len(p) for p in parts)
+    labels = [str(Path(run)) for run in runs]
+    for size in range(1, longest + 1):
+        endings = ["/".join(p[-size:]) for p in parts]
+        if len(set(endings)) == len(endings):
+            labels = endings
+            break
+    seen: dict[str, int] = {}
+    for index, label in enumerate(labels):
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            labels[index] = f"{label} #{seen[label]}"
+    return labels
+
+
 def plot_runs(
     runs: Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -83,7 +133,7 @@ def plot_runs(
 
     Raises:
         ConfigError: matplotlib is missing (``pip install 'regwire[plot]'``), a run has no
-            scalars, or none of ``keys`` was recorded.
+            scalars, or no run recorded one of ``keys`` (the nearest recorded key suggested).
     """
     require("matplotlib", "plot", "regwire plot")
     import matplotlib
@@ -91,14 +141,14 @@ def plot_runs(
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    data = {
-        Path(run).name or str(run): curves(read_scalars(find_scalars(run)), keys) for run in runs
-    }
+    recorded = [read_scalars(find_scalars(run)) for run in runs]
+    if keys:
+        _check_keys(keys, recorded)
+    data = dict(zip(run_labels(runs), (curves(found, keys) for found in recorded), strict=True))
     names = list(keys) if keys else sorted({key for found in data.values() for key in found})
     names = [name for name in names if any(name in found for found in data.values())]
     if not names:
-        asked = ", ".join(keys) if keys else "any value"
-        raise ConfigError(f"the runs recorded no {asked}; plot --keys one of what they logged")
+        raise ConfigError("the runs recorded no value to plot")
     columns = min(len(names), 3)
     rows = math.ceil(len(names) / columns)
     figure, axes = pyplot.subplots(

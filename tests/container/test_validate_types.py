@@ -259,7 +259,6 @@ def test_a_node_of_another_class(problems: Callable[..., list[str]]) -> None:
         (int, {"type": "make_flag"}, "value"),
         (Norm, {"type": "Norm", "_partial_": True}, "value"),
         (Callable[..., Any], {"type": "Conv"}, "value"),
-        (dict, {"type": "Norm"}, "value"),  # meant a dict, wrote a node: it would be built
         (list[int], {"type": "Norm"}, "value"),
     ],
     ids=repr,

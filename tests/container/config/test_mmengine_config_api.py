@@ -83,12 +83,32 @@ def test_text_and_diff(tmp_path: Path) -> None:
     first.write_text("model: {depth: 50}\n")
     second = tmp_path / "b.yaml"
     second.write_text("model: {depth: 101}\n")
-    assert Config.fromfile(first).text == "model: {depth: 50}\n"
+    assert Config.fromfile(first).text == f"{first}\nmodel: {{depth: 50}}\n"
     diff = Config.diff(str(first), Config.fromfile(second))
     assert "-model = dict(depth=50)" in diff
     assert "+model = dict(depth=101)" in diff
     assert Config.diff(str(first), str(first)) == ""
     assert "depth=50" in Config({"model": {"depth": 50}}).text  # no file: the pretty text
+
+
+def test_text_holds_every_base_file_under_its_path_as_mmengine(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    files = {
+        "root.yaml": "a: 1\n",
+        "sub/mid.py": "_base_ = ['../root.yaml']\nb = 2\n",
+        "other.json": '{"c": 3}',
+        "top.py": "_base_ = ['./sub/mid.py', 'other.json']\nd = 4\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    order = ["root.yaml", "sub/mid.py", "other.json", "top.py"]  # each file after its bases
+    expected = "\n".join(f"{tmp_path / name}\n{files[name]}" for name in order)
+    assert Config.fromfile(tmp_path / "top.py").text == expected
+    try:
+        from mmengine.config import Config as Theirs
+    except ImportError:
+        return
+    assert Theirs.fromfile(str(tmp_path / "top.py")).text == expected
 
 
 def test_fromstring_with_a_format() -> None:

@@ -11,7 +11,7 @@ import pytest
 from runner import Runner
 from runner.app import check_config
 
-from ..conftest import ToyModel, make_data
+from ..conftest import MeanError, ToyModel, make_data
 
 
 def toy_cfg(**changes: Any) -> dict[str, Any]:
@@ -28,6 +28,18 @@ def toy_cfg(**changes: Any) -> dict[str, Any]:
     }
     cfg.update(changes)
     return cfg
+
+
+VALIDATION = {
+    "val_dataloader": {"batch_size": 4, "dataset": {"type": make_data, "n": 8}},
+    "val_cfg": {},
+    "val_evaluator": {"type": MeanError},
+}
+"""What a plateau scheduler, stepping on a validation metric, needs."""
+
+
+def validation_for(value: Any) -> dict[str, Any]:
+    return VALIDATION if "Plateau" in str(value) else {}
 
 
 SGD = {"optimizer": {"type": "SGD", "lr": 0.1, "momentum": 0.9}}
@@ -66,7 +78,8 @@ GOOD = {
 @pytest.mark.parametrize("name", list(GOOD))
 def test_check_accepts_every_scheduler_form(name: str) -> None:
     optim = optim_for(name, ("main", "other"))
-    assert check_config(toy_cfg(param_scheduler=GOOD[name], optim_wrapper=optim)) == ([], [])
+    cfg = toy_cfg(param_scheduler=GOOD[name], optim_wrapper=optim, **validation_for(GOOD[name]))
+    assert check_config(cfg) == ([], [])
 
 
 BAD = {
@@ -109,7 +122,9 @@ BAD = {
 def test_check_rejects_bad_schedulers_with_their_paths(name: str) -> None:
     value, path, match = BAD[name]
     errors, _ = check_config(
-        toy_cfg(param_scheduler=value, optim_wrapper=optim_for(name, ("main",)))
+        toy_cfg(
+            param_scheduler=value, optim_wrapper=optim_for(name, ("main",)), **validation_for(value)
+        )
     )
     assert [error.config_path for error in errors] == [path]
     assert re.search(match, str(errors[0]))

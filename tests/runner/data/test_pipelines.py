@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from container import Config, DefaultScope, Registry, RegistryError, RegwireError
+from container import BuildError, Config, DefaultScope, Registry, RegistryError, RegwireError
 from runner import (
     DATASETS,
     TRANSFORMS,
@@ -105,7 +105,8 @@ def test_transforms_of_a_default_scope_are_found(ann: Path, registered: None) ->
         "ann_file": str(ann),
         "pipeline": [{"type": "PackageOnly", "name": "p"}],
     }
-    with pytest.raises(RegistryError, match="'PackageOnly' is neither a dataset"):
+    # The pipeline is a config the dataset builds itself (its Compose, with TRANSFORMS)
+    with pytest.raises(BuildError, match="'PackageOnly' is not registered in registry 'transform'"):
         DATASETS.build(cfg)
     with DefaultScope.overwrite_default_scope("datatestpkg"):
         assert DATASETS.build(cfg)[0]["tags"] == ["p"]

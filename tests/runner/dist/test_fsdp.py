@@ -100,7 +100,8 @@ PARTS = textwrap.dedent(
             full = get_model_state_dict(module, options=StateDictOptions(full_state_dict=True))
             local = lambda t: t.to_local() if hasattr(t, "to_local") else t
             params = sum(local(p).numel() for p in module.parameters())
-            state = runner.optim_wrapper.optimizer.state.values()
+            wrappers = getattr(runner.optim_wrapper, "optim_wrappers", {"": runner.optim_wrapper})
+            state = [s for w in wrappers.values() for s in w.optimizer.state.values()]
             moments = sum(local(s["exp_avg"]).numel() for s in state)
             report = {
                 "weights": {k: v.flatten().tolist() for k, v in full.items()},

@@ -93,3 +93,33 @@ def test_a_refusal_on_rank_0_stops_every_rank_with_its_message(tmp_path: Path) -
     assert result.returncode != 0
     assert result.stderr.count("holds checkpoints of an earlier run (epoch_1.pth)") == 2
     assert (work / "epoch_1.pth").read_bytes() == b"an earlier run's checkpoint"
+
+
+@pytest.mark.parametrize(("rank", "said"), [("0", True), ("1", False)])
+def test_rank_0_alone_says_it_was_stopped_by_a_signal(
+    rank: str, said: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import signal
+
+    from runner._errors import Interrupted
+    from runner.app import cli
+
+    def stopped(args: object) -> int:
+        raise Interrupted(signal.SIGTERM, Path("iter_4.pth"))
+
+    monkeypatch.setitem(cli._COMMANDS, "train", stopped)
+    monkeypatch.setenv("RANK", rank)
+    assert cli.main(["train", "cfg.py"]) == 128 + signal.SIGTERM
+    assert ("stopped by SIGTERM" in capsys.readouterr().err) == said
+
+
+def test_convert_checkpoint_into_a_missing_directory_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runner.app.cli import main
+
+    (tmp_path / "ckpt.pth").write_bytes(b"x")
+    assert main(["convert-checkpoint", str(tmp_path / "ckpt.pth"), str(tmp_path / "no/x.pth")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err, err
+    assert "is not a directory: create it first" in err, err

@@ -105,3 +105,28 @@ def test_a_runner_made_in_python_prints_each_line_once(
     out = capsys.readouterr().out
     assert out.count("Epoch(train) [1][1/2]") == 1
     assert "it/s" not in out  # captured output is no terminal
+
+
+def test_a_script_that_configured_logging_sees_each_line_once() -> None:
+    script = "import logging\nlogging.basicConfig(level=logging.INFO)\n" + SCRIPT
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=_env(), check=True
+    )
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if "Epoch(train)" in line]
+    assert len(lines) == 4  # not 8: the regwire logger does not propagate to the root's handler
+
+
+def test_the_log_file_is_created_at_any_level(model: ToyModel, tmp_path: Path) -> None:
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    runner = Runner(
+        model,
+        work_dir=tmp_path,
+        train_dataloader=make_loader(8, 4),
+        train_loop=EpochBasedTrainLoop(max_epochs=1),
+        optim_wrapper=optim,
+        hooks=[LoggerHook(interval=1)],
+        log_level="WARNING",
+    )
+    runner.train()
+    assert runner.log_dir is not None
+    assert (runner.log_dir / f"{runner.timestamp}.log").is_file()  # empty, as MMEngine's

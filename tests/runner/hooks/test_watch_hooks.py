@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 
+from container import ConfigError
 from runner import (
     CheckpointHook,
     EarlyStoppingHook,
@@ -16,10 +17,12 @@ from runner import (
     EpochBasedTrainLoop,
     ExponentialMovingAverage,
     Hook,
+    Interrupted,
     MomentumAnnealingEMA,
     OptimWrapper,
     Runner,
     StochasticWeightAverage,
+    build_hooks,
     load_checkpoint,
 )
 
@@ -206,3 +209,150 @@ def test_published_keys_write_a_copy_named_by_its_hash(tmp_path: Path) -> None:
     assert published[0].startswith("best_acc_epoch_2-")
     copy = load_checkpoint(tmp_path / published[1])
     assert set(copy) == {"meta", "state_dict"}
+
+
+# -- what the review of #14 found --------------------------------------------------------------
+
+
+def test_a_save_best_metric_validation_never_returns_is_an_error(tmp_path: Path) -> None:
+    hook = CheckpointHook(save_best="accc", rule="greater")
+    runner = _runner(tmp_path, [hook], epochs=3, val_evaluator=_Scripted([1.0, 2.0, 3.0]))
+    with pytest.raises(
+        ConfigError,
+        match=r"names 'accc', which the validation did not return; did you mean 'acc'\? "
+        r"\(it returned 'acc'\)",
+    ):
+        runner.train()
+    assert runner.epoch == 1  # at the first validation
+    assert not list(tmp_path.glob("best_*"))
+
+
+def test_auto_stands_alone_and_no_metric_twice() -> None:
+    with pytest.raises(ValueError, match=r"save_best lists 'auto' with other metrics"):
+        CheckpointHook(save_best=["auto", "mae"])
+    with pytest.raises(ValueError, match=r"save_best lists 'auto' twice"):
+        CheckpointHook(save_best=["auto", "auto"])
+    with pytest.raises(ConfigError, match=r"'default_hooks.checkpoint.save_best' lists 'auto'"):
+        build_hooks({"checkpoint": {"save_best": ["auto", "auto"]}})
+
+
+def test_a_validation_alone_writes_no_checkpoint(tmp_path: Path) -> None:
+    trained = _runner(tmp_path / "a", [CheckpointHook()], epochs=1)
+    trained.train()
+    runner = _runner(
+        tmp_path / "b",
+        [CheckpointHook(save_best="acc")],
+        val_evaluator=_Scripted([1.0]),
+        load_from=tmp_path / "a" / "epoch_1.pth",
+    )
+    assert runner.val() == {"acc": 1.0}
+    assert not list((tmp_path / "b").glob("*.pth"))
+
+
+def test_a_resumed_run_stops_early_where_the_straight_run_stops(tmp_path: Path) -> None:
+    scores = [1.0, 2.0, 2.2, 2.3, 9.0, 9.0, 9.0, 9.0]  # no improvement by 0.5 after epoch 2
+
+    def early_stopping() -> EarlyStoppingHook:
+        return EarlyStoppingHook(monitor="acc", patience=2, min_delta=0.5)
+
+    straight = _runner(
+        tmp_path / "a", [CheckpointHook(), early_stopping()], 8, val_evaluator=_Scripted(scores)
+    )
+    straight.train()
+    assert straight.epoch == 4
+    for split in (2, 3):
+        work_dir = tmp_path / f"split{split}"
+        first = _runner(
+            work_dir, [CheckpointHook(), early_stopping()], split, val_evaluator=_Scripted(scores)
+        )
+        first.train()
+        resumed = _runner(
+            work_dir,
+            [CheckpointHook(), early_stopping()],
+            8,
+            val_evaluator=_Scripted(scores[split:]),
+            resume=True,
+        )
+        resumed.train()
+        assert resumed.epoch == straight.epoch, f"split after epoch {split}"
+
+
+def test_a_checkpoint_is_saved_again_only_when_a_validation_changed_what_resumes(
+    tmp_path: Path,
+) -> None:
+    class CountSaves(Hook):
+        def __init__(self) -> None:
+            self.saved: list[tuple[int, str]] = []
+
+        def before_save_checkpoint(self, runner: Any, checkpoint: dict[str, Any]) -> None:
+            hooks = checkpoint.get("hooks", {})
+            self.saved.append((runner.epoch, str(hooks.get("EarlyStoppingHook", "-"))))
+
+    plain = CountSaves()
+    _runner(tmp_path / "a", [CheckpointHook(), plain], 3).train()
+    assert [epoch for epoch, _ in plain.saved] == [0, 1, 2]  # one save an epoch
+    counted = CountSaves()
+    hook = EarlyStoppingHook(monitor="acc", patience=5)
+    _runner(
+        tmp_path / "b",
+        [CheckpointHook(), hook, counted],
+        3,
+        val_evaluator=_Scripted([1.0, 2.0, 2.0]),
+    ).train()
+    assert [epoch for epoch, _ in counted.saved] == [0, 1, 1, 2, 2, 3]  # each again, after
+
+
+def test_max_keep_ckpts_counts_the_checkpoint_a_signal_saved(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    class SignalAt(Hook):
+        def after_train_iter(
+            self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+        ) -> None:
+            if runner.iter + 1 == 3:
+                os.kill(os.getpid(), signal.SIGUSR1)
+
+    def checkpoints() -> list[str]:
+        return sorted(p.name for p in tmp_path.glob("*.pth"))
+
+    hook = CheckpointHook(max_keep_ckpts=1)
+    with pytest.raises(Interrupted):
+        _runner(tmp_path, [hook, SignalAt()], 4, val_dataloader=None, val_evaluator=None).train()
+    assert checkpoints() == ["epoch_1.pth", "iter_3.pth"]
+    resumed = _runner(
+        tmp_path, [CheckpointHook(max_keep_ckpts=1)], 4, val_dataloader=None, val_evaluator=None
+    )
+    resumed.resume_requested = True
+    resumed.train()
+    assert checkpoints() == ["epoch_4.pth"]  # iter_3.pth went once newer ones were saved
+
+
+def test_a_bad_averaged_model_argument_is_found_when_the_hook_is_built() -> None:
+    with pytest.raises(ValueError, match="momentum must be between 0 and 1"):
+        EMAHook(momentum=2)
+    with pytest.raises(ValueError, match="gamma must be a positive number"):
+        EMAHook(ema_type="MomentumAnnealingEMA", gamma=0)
+    with pytest.raises(ValueError, match=r"momentm is not an argument of \w+; did you mean"):
+        EMAHook(momentm=0.1)
+    with pytest.raises(
+        ConfigError, match=r"'custom_hooks.1.momentum' must be between 0 and 1 \(exclusive\)"
+    ):
+        build_hooks({}, [{"type": "EMAHook"}, {"type": "EMAHook", "momentum": 2}])
+    with pytest.raises(ConfigError, match=r"'custom_hooks.0.begin_epoch' and begin_iter are both"):
+        build_hooks({}, [{"type": "EMAHook", "begin_iter": 3, "begin_epoch": 1}])
+    with pytest.raises(ConfigError, match=r"'custom_hooks.0.monitor' is 'foo'.*give rule"):
+        build_hooks({}, [{"type": "EarlyStoppingHook", "monitor": "foo"}])
+
+
+def test_profiler_on_trace_ready_is_a_mapping_or_a_callable() -> None:
+    import typing
+
+    from runner import ProfilerHook
+
+    hints = typing.get_type_hints(ProfilerHook.__init__)
+    assert dict[str, Any] in typing.get_args(hints["on_trace_ready"])  # not a node to build
+    assert ProfilerHook(on_trace_ready={"type": "log_trace"}).on_trace_ready["type"] == "log_trace"
+    assert ProfilerHook(on_trace_ready=print)._handler is print
+    with pytest.raises(ValueError, match="did you mean 'log_trace'"):
+        ProfilerHook(on_trace_ready={"type": "log_trce"})

@@ -259,3 +259,47 @@ def test_a_file_without_a_state_dict_is_an_error(tmp_path: Path) -> None:
     path = saved(tmp_path, [torch.zeros(1)])
     with pytest.raises(ConfigError, match="holds a list, not a state dict"):
         Parent({"type": "Pretrained", "checkpoint": path}).init_weights()
+
+
+class Toy(BaseModule):
+    def __init__(self, init_cfg: Any = None) -> None:
+        super().__init__(init_cfg)
+        self.backbone = nn.Linear(2, 2)
+        self.head = nn.Linear(2, 2)
+
+
+class Outer(BaseModule):
+    def __init__(self, inner_cfg: Any) -> None:
+        super().__init__()
+        self.neck = Toy(inner_cfg)
+
+
+@pytest.mark.parametrize(
+    ("init_cfg", "path", "match"),
+    [
+        (
+            {"type": "Normal", "override": {"nam": "head"}},
+            "model.init_cfg.override.nam",
+            "did you mean 'name'",
+        ),
+        (
+            {"type": "Normal", "override": {"name": "haed"}},
+            "model.init_cfg.override.name",
+            "did you mean 'head'",
+        ),
+        (
+            [{"type": "Constant", "val": 1}, {"type": "Normal", "override": [{"name": "haed"}]}],
+            "model.init_cfg.1.override.0.name",
+            "no child of Toy",
+        ),
+    ],
+)
+def test_override_mistakes_are_config_errors_with_the_model_path(
+    init_cfg: Any, path: str, match: str
+) -> None:
+    with pytest.raises(ConfigError, match=match) as info:
+        init_model_weights(Toy(init_cfg))
+    assert info.value.config_path == path
+    with pytest.raises(ConfigError) as info:  # a child's init_cfg: under the child's name
+        init_model_weights(Outer(init_cfg))
+    assert info.value.config_path == path.replace("model.", "model.neck.")

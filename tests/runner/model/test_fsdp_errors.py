@@ -96,3 +96,38 @@ def test_a_mid_epoch_position_that_cannot_be_mapped_names_the_batch_size() -> No
     check_layout(run, {**meta, "inner_iter": 0}, "x")  # type: ignore[arg-type]  # epoch end
     run.train_dataloader.batch_size = 8
     check_layout(run, meta, "x")  # type: ignore[arg-type]  # the same global batch
+
+
+def test_check_refuses_module_names_that_are_no_module_class_and_unknown_backends() -> None:
+    cfg = {
+        "model": {"type": Net},
+        "model_wrapper_cfg": {
+            "type": "FullyShardedModel",
+            "shard_modules": ["Blok", "Linear"],
+            "activation_checkpointing": "Blok",
+        },
+        "env_cfg": {"dist_cfg": {"backend": "gloooo"}},
+    }
+    errors, _ = check_config(cfg)
+    text = [str(error) for error in errors]
+    for key in ("shard_modules", "activation_checkpointing"):
+        assert any(
+            line.startswith(f"'model_wrapper_cfg.{key}'") and "'Blok'" in line and "Block" in line
+            for line in text
+        ), text
+    assert not any("'Linear'" in line for line in text)
+    assert any(
+        line.startswith("'env_cfg.dist_cfg.backend'") and "'gloo'" in line for line in text
+    ), text
+
+
+def test_train_refuses_an_unknown_backend_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in {
+        "RANK": "0",
+        "WORLD_SIZE": "1",
+        "MASTER_ADDR": "x",
+        "MASTER_PORT": "1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError, match=r"^'env_cfg.dist_cfg.backend' names 'gloooo', .*'gloo'"):
+        init_dist("pytorch", {"dist_cfg": {"backend": "gloooo"}})

@@ -52,10 +52,17 @@ def test_a_nested_init_cfg_stays_the_dict_it_is() -> None:
     assert type(model.init_cfg[0]["override"]) is dict
 
 
-def test_a_nested_init_cfg_is_tried_when_built() -> None:
+def test_a_nested_init_cfg_stays_a_dict_and_is_checked() -> None:
+    """MMEngine's modules read their ``init_cfg`` as the dict it is: it is kept (it takes a
+    config, see providers.config_params), checked by ``validate``, and applied by
+    ``init_weights``, which names the initializer that failed."""
     cfg = {"type": Net, "init_cfg": {"type": "Kaiming", "mode": "fan"}}
-    with pytest.raises(RegwireError, match=r"'model\.init_cfg'.*'fan_in' or 'fan_out'"):
-        MODELS.build_at("model", cfg)
+    net = MODELS.build_at("model", cfg)
+    assert net.init_cfg == {"type": "Kaiming", "mode": "fan"}
+    (problem,) = MODELS.validate(cfg, path="model")
+    assert problem.config_path == "model.init_cfg.mode"
+    with pytest.raises(RegwireError, match=r"'init_cfg'.*'fan_in' or 'fan_out'"):
+        net.init_weights()
 
 
 def test_check_finds_init_cfg_mistakes_with_their_paths() -> None:
@@ -148,3 +155,62 @@ def test_the_digits_example_trains_with_a_preprocessor_and_init_cfg(digits: dict
     assert seen
     assert seen[0].min().item() == -2.0
     assert runner.val()["accuracy/top1"] > 85
+
+
+class Toy(BaseModel):
+    def __init__(self, init_cfg: Any = None, data_preprocessor: Any = None) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.backbone = nn.Linear(2, 2)
+        self.head = nn.Linear(2, 2)
+
+    def forward(self, *inputs: Any, mode: str = "tensor", **kwargs: Any) -> Any:
+        return inputs
+
+
+class Dynamic(Toy):
+    def __init__(self, init_cfg: Any = None) -> None:
+        super().__init__(init_cfg)
+        for i in range(2):
+            self.add_module(f"layer{i}", nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize(
+    ("model", "path", "match"),
+    [
+        (
+            {"type": Toy, "init_cfg": {"type": "Normal", "override": {"nam": "head"}}},
+            "model.init_cfg.override.nam",
+            "did you mean 'name'",
+        ),
+        (
+            {"type": Toy, "init_cfg": [{"type": "Normal", "override": {"name": "haed"}}]},
+            "model.init_cfg.0.override.name",
+            "did you mean 'head'",
+        ),
+        (
+            {"type": Toy, "init_cfg": {"type": "Pretrained", "checkpoint": "torchvision://r50"}},
+            "model.init_cfg.checkpoint",
+            "local files only",
+        ),
+        (
+            {"type": Toy, "data_preprocessor": {"type": "ImgDataPreprocessor", "mean": [1, 2]}},
+            "model.data_preprocessor.mean",
+            "1 value",
+        ),
+    ],
+)
+def test_check_finds_what_init_weights_and_the_build_refuse(
+    model: dict[str, Any], path: str, match: str
+) -> None:
+    errors, _ = check_config({"model": model})
+    found = {str(e.config_path): str(e) for e in errors}
+    assert path in found, found
+    assert match in found[path]
+
+
+def test_an_override_of_a_child_added_by_a_computed_name_is_not_refused() -> None:
+    cfg = {"type": Dynamic, "init_cfg": {"type": "Normal", "override": {"name": "layer1"}}}
+    errors, _ = check_config({"model": cfg})
+    assert errors == []
+    cfg["type"] = Toy
+    assert check_config({"model": cfg})[0]

@@ -173,7 +173,7 @@ def test_override_with_only_a_name_reuses_the_entry() -> None:
     [
         ({"type": "Constant", "val": 1}, ValueError, "needs 'name'"),
         ({"name": "head", "val": 1}, ValueError, "no 'type'"),
-        ({"name": "tail", "type": "Constant", "val": 1}, AttributeError, "children: conv, fc"),
+        ({"name": "tail", "type": "Constant", "val": 1}, ValueError, "children: conv, fc"),
         ("head", TypeError, "a dict or a list of dicts"),
     ],
 )

@@ -110,16 +110,43 @@ def test_float16_without_cuda_is_a_config_error(monkeypatch: pytest.MonkeyPatch)
     assert default.cast_dtype is torch.bfloat16  # None: the device's default
 
 
-def test_unknown_dtype_and_loss_scale_for_bfloat16_are_refused() -> None:
+def test_unknown_dtype_and_loss_scale_are_refused() -> None:
     with pytest.raises(ConfigError, match="did you mean 'bfloat16'"):
         build_optim_wrapper(
             make_model(),
             {"type": "AmpOptimWrapper", "dtype": "bf16", "optimizer": {"type": "SGD", "lr": 0.1}},
         )
-    with pytest.raises(ValueError, match="loss_scale is for float16 only"):
-        AmpOptimWrapper(
-            torch.optim.SGD(make_model().parameters(), lr=0.1), dtype="bfloat16", loss_scale=512.0
-        )
+    cfg = {
+        "type": "AmpOptimWrapper",
+        "dtype": "bfloat16",
+        "loss_scale": "dynamc",
+        "optimizer": {"type": "SGD", "lr": 0.1},
+    }
+    with pytest.raises(ConfigError, match="did you mean 'dynamic'") as info:
+        build_optim_wrapper(make_model(), cfg, "optim_wrapper.generator")
+    assert info.value.config_path == "optim_wrapper.generator.loss_scale"
+    cfg["loss_scale"] = {"init_scal": 8.0}
+    with pytest.raises(ConfigError, match="did you mean 'init_scale'") as info:
+        build_optim_wrapper(make_model(), cfg)
+    assert info.value.config_path == "optim_wrapper.loss_scale.init_scal"
+
+
+def test_bfloat16_with_a_loss_scale_makes_a_scaler_as_mmengine() -> None:
+    """MMEngine makes a GradScaler for any dtype; with bfloat16 it is harmless: the steps
+    equal those without it (a power-of-two scale is exact)."""
+    scaled, plain = make_model(), make_model()
+    wrapper = AmpOptimWrapper(
+        torch.optim.SGD(scaled.parameters(), lr=0.1), dtype="bfloat16", loss_scale=512.0
+    )
+    other = AmpOptimWrapper(torch.optim.SGD(plain.parameters(), lr=0.1), dtype="bfloat16")
+    assert wrapper.loss_scaler is not None
+    assert other.loss_scaler is None
+    for seed in range(3):
+        step(wrapper, scaled, *batch(seed=seed))
+        step(other, plain, *batch(seed=seed))
+    for mine, theirs in zip(scaled.parameters(), plain.parameters(), strict=True):
+        assert torch.allclose(mine, theirs)
+    assert wrapper.state_dict()["loss_scaler"]["scale"] == 512.0
 
 
 @needs_cuda

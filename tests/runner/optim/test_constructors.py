@@ -16,7 +16,7 @@ from runner import (
     build_optim_wrapper,
     build_param_schedulers,
 )
-from runner.optim import scale_lr
+from runner.optim import DefaultOptimWrapperConstructor, scale_lr
 
 from ._sim import epoch_loop
 
@@ -236,3 +236,71 @@ def test_groups_match_mmengine_side_by_side(paramwise_cfg: dict[str, Any]) -> No
     ours = groups_of(wrapper.optimizer, model)
     assert ours == mmengine_groups(Net(), paramwise_cfg)
     assert len({lr for _, lr, _ in ours} | {wd for _, _, wd in ours}) > 2  # multipliers acted
+
+
+class LayerDecay(DefaultOptimWrapperConstructor):
+    """mmpretrain's layer-decay pattern: ``add_params`` overridden, a key of its own."""
+
+    def add_params(
+        self, params: list[dict[str, Any]], module: nn.Module, prefix: str = "", **kwargs: Any
+    ) -> None:
+        rate = self.paramwise_cfg["layer_decay_rate"]
+        assert self.base_lr is not None
+        for index, (_name, param) in enumerate(module.named_parameters()):
+            params.append({"params": [param], "lr": self.base_lr * rate**index})
+
+
+class FrozenHead(DefaultOptimWrapperConstructor):
+    """Overrides ``add_params`` for one subtree and leaves the rest to the default."""
+
+    def add_params(
+        self, params: list[dict[str, Any]], module: nn.Module, prefix: str = "", **kwargs: Any
+    ) -> None:
+        if prefix == "head":
+            return
+        super().add_params(params, module, prefix, **kwargs)
+
+
+def test_a_subclass_overriding_add_params_is_called() -> None:
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    cfg = {
+        "constructor": LayerDecay,
+        "optimizer": {"type": "SGD", "lr": 1.0, "weight_decay": 0.1},
+        "paramwise_cfg": {"layer_decay_rate": 0.5},  # not MMEngine's key: the subclass's
+    }
+    wrapper = build_optim_wrapper(model, cfg)
+    assert wrapper is not None
+    assert [group["lr"] for group in wrapper.optimizer.param_groups] == [1.0, 0.5, 0.25, 0.125]
+    cfg["constructor"] = FrozenHead  # the default recursion goes through self.add_params
+    cfg["paramwise_cfg"] = {"bias_lr_mult": 2.0}
+    model = Net()
+    wrapper = build_optim_wrapper(model, cfg)
+    assert wrapper is not None
+    names = [name for name, _, _ in groups_of(wrapper.optimizer, model)]
+    assert "backbone.0.bias" in names
+    assert not [name for name in names if name.startswith("head")]
+    with pytest.raises(ConfigError, match="not a paramwise_cfg key") as info:
+        build({"layer_decay_rate": 0.5})  # the default constructor knows its keys
+    assert info.value.config_path == "optim_wrapper.paramwise_cfg.layer_decay_rate"
+
+
+def test_a_subclass_keeps_mmengine_signature_without_section() -> None:
+    class Plain(DefaultOptimWrapperConstructor):
+        def __init__(self, optim_wrapper_cfg: dict[str, Any], paramwise_cfg: Any = None) -> None:
+            super().__init__(optim_wrapper_cfg, paramwise_cfg)
+
+    wrapper = build_optim_wrapper(Net(), {"constructor": Plain, "optimizer": {"type": "SGD"}})
+    assert wrapper is not None
+
+
+def test_a_typo_in_a_custom_keys_entry_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="did you mean 'lr_mult'") as info:
+        build({"custom_keys": {"backbone": {"lr_mul": 0.1}}})
+    assert info.value.config_path == "optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mul"
+    with pytest.raises(ConfigError, match="did you mean 'decay_mult'"):
+        build({"custom_keys": {"backbone": {"decay_mul": 0}}})
+    model, wrapper = build({"custom_keys": {"head": {"lr_mult": 2.0, "momentum": 0.5}}})
+    names = [name for name, _, _ in groups_of(wrapper.optimizer, model)]
+    groups = wrapper.optimizer.param_groups
+    momenta = {name: group["momentum"] for name, group in zip(names, groups, strict=True)}
+    assert momenta["head.weight"] == 0.5  # an optimizer's group key is a legal entry key

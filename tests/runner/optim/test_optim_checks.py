@@ -38,6 +38,13 @@ def cfg_with(**changes: Any) -> dict[str, Any]:
     return cfg
 
 
+VALIDATION: dict[str, Any] = {
+    "val_dataloader": {"batch_size": 4, "dataset": object()},
+    "val_cfg": {},
+    "val_evaluator": {"type": "Accuracy"},
+}
+
+
 def errors_of(**changes: Any) -> list[tuple[str, str]]:
     errors, _ = check_config(cfg_with(**changes))
     return [(str(error.config_path), str(error)) for error in errors]
@@ -112,7 +119,9 @@ def test_what_always_fails_to_build_is_a_check_error(
     optimizer: str, entry: dict[str, Any], path: str, match: str
 ) -> None:
     found = errors_of(
-        optim_wrapper={"optimizer": {"type": optimizer, "lr": 0.1}}, param_scheduler=[entry]
+        optim_wrapper={"optimizer": {"type": optimizer, "lr": 0.1}},
+        param_scheduler=[entry],
+        **VALIDATION,  # a plateau scheduler needs it
     )
     assert [p for p, _ in found] == [f"param_scheduler.0.{path}"]
     assert any(__import__("re").search(match, message) for _, message in found)
@@ -170,16 +179,35 @@ def test_the_new_optim_wrapper_keys_are_checked() -> None:
     assert errors_of(auto_scale_lr={"enable": True, "base_batch_size": 16}) == []
 
 
-def test_float16_without_cuda_is_a_check_error(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_float16_without_cuda_is_a_check_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A GPU config is checked on a CPU host too: the check warns, the build refuses."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     wrapper = {
         "type": "AmpOptimWrapper",
         "dtype": "float16",
         "optimizer": {"type": "SGD", "lr": 0.1},
     }
-    found = dict(errors_of(optim_wrapper=wrapper))
+    errors, warnings = check_config(cfg_with(optim_wrapper=wrapper))
+    assert errors == []
+    found = {str(w.config_path): str(w) for w in warnings}
     assert "needs CUDA" in found["optim_wrapper.dtype"]
     assert "bfloat16" in found["optim_wrapper.dtype"]
+    errors, warnings = check_config(cfg_with(optim_wrapper={"gen": wrapper}))
+    assert errors == []
+    assert [str(w.config_path) for w in warnings] == ["optim_wrapper.gen.dtype"]
+
+
+def test_amp_loss_scale_is_checked() -> None:
+    wrapper: dict[str, Any] = {
+        "type": "AmpOptimWrapper",
+        "dtype": "bfloat16",
+        "loss_scale": "dynamc",
+        "optimizer": {"type": "SGD", "lr": 0.1},
+    }
+    found = dict(errors_of(optim_wrapper={"gen": wrapper}))
+    assert "did you mean 'dynamic'" in found["optim_wrapper.gen.loss_scale"]
+    wrapper["loss_scale"] = 512.0  # MMEngine makes a scaler with bfloat16 too
+    assert errors_of(optim_wrapper={"gen": wrapper}) == []
 
 
 def test_a_changed_scheduler_list_is_a_config_error_on_resume() -> None:
@@ -205,3 +233,68 @@ def test_a_changed_scheduler_list_is_a_config_error_on_resume() -> None:
         load_scheduler_states(other, states, "ckpt.pth")
     assert info.value.config_path == "param_scheduler.0"
     load_scheduler_states(old, states, "ckpt.pth")  # the same list loads
+
+
+def test_custom_keys_entries_are_checked_as_the_build_does() -> None:
+    wrapper: dict[str, Any] = {
+        "optimizer": {"type": "SGD", "lr": 0.1, "weight_decay": 1e-4},
+        "paramwise_cfg": {"custom_keys": {"backbone": {"lr_mul": 0.1, "decay_mul": 0}}},
+    }
+    found = dict(errors_of(optim_wrapper=wrapper))
+    assert (
+        "did you mean 'lr_mult'" in found["optim_wrapper.paramwise_cfg.custom_keys.backbone.lr_mul"]
+    )
+    assert (
+        "did you mean 'decay_mult'"
+        in found["optim_wrapper.paramwise_cfg.custom_keys.backbone.decay_mul"]
+    )
+    wrapper["paramwise_cfg"] = {"custom_keys": {"backbone": {"momentum": 0.5}}}
+    assert errors_of(optim_wrapper=wrapper) == []
+    wrapper["paramwise_cfg"] = {"layer_decay_rate": 0.5}
+    assert list(dict(errors_of(optim_wrapper=wrapper))) == [
+        "optim_wrapper.paramwise_cfg.layer_decay_rate"
+    ]
+
+
+def test_a_misspelt_section_key_suggests_it() -> None:
+    wrapper = {"constructer": "DefaultOptimWrapperConstructor", "optimizer": {"type": "SGD"}}
+    found = errors_of(optim_wrapper=wrapper)
+    assert [path for path, _ in found] == ["optim_wrapper.constructer"]
+    assert "did you mean 'constructor'" in found[0][1]
+    from runner import build_optim_wrapper
+
+    with pytest.raises(ConfigError, match="did you mean 'paramwise_cfg'") as info:
+        build_optim_wrapper(TwoNets(), {"paramwise_cf": {}, "optimizer": {"type": "SGD", "lr": 1}})
+    assert info.value.config_path == "optim_wrapper.paramwise_cf"
+
+
+def test_the_summary_names_each_optimizer_of_a_dict() -> None:
+    from runner.app._checks import summary
+
+    one = summary(cfg_with())
+    assert "optimizer Adam" in one
+    several = summary(
+        cfg_with(
+            optim_wrapper={
+                "gen": {"optimizer": {"type": "Adam", "lr": 0.1}},
+                "disc": {"optimizer": {"type": "SGD", "lr": 0.1}},
+            }
+        )
+    )
+    assert "optimizers gen Adam, disc SGD" in several
+
+
+def test_a_plateau_scheduler_without_validation_is_an_error() -> None:
+    plateau = [{"type": "ReduceOnPlateauLR", "monitor": "loss", "patience": 1}]
+    found = errors_of(param_scheduler=[{"type": "StepLR", "step_size": 1}, *plateau])
+    assert [path for path, _ in found] == ["param_scheduler.1.type"]
+    assert "steps on a validation metric" in found[0][1]
+    found = errors_of(
+        param_scheduler={"gen": plateau, "disc": []},
+        optim_wrapper={
+            "gen": {"optimizer": {"type": "SGD", "lr": 0.1}},
+            "disc": {"optimizer": {"type": "SGD", "lr": 0.1}},
+        },
+    )
+    assert [path for path, _ in found] == ["param_scheduler.gen.0.type"]
+    assert errors_of(param_scheduler=plateau, **VALIDATION) == []
