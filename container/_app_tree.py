@@ -22,6 +22,7 @@ from providers import (
     ProviderTree,
     RegisteredResource,
     RegisteredSingleton,
+    copy_config,
     node_call,
 )
 
@@ -155,6 +156,23 @@ class AppTree(ProviderTree):
 
     def _provided(self, item: Any) -> Any:
         return self._value_at(item.path) if item.__class__ is _Leaf else item
+
+    def fresh(self, value: Any) -> Any:
+        """A config the callable builds itself (``providers.config_params``): its plain values
+        read from ``app.config`` and its references resolved when it is built, copied per
+        build, its nodes left unbuilt."""
+        kind = value.__class__
+        if kind is _Leaf:
+            return di.Callable(copy_config, self._value_at(value.path))
+        if kind is Ref or kind is Template:
+            return self.value(value, "", None)
+        if isinstance(value, Mapping):
+            return di.Dict({key: self.fresh(item) for key, item in value.items()})
+        if isinstance(value, list | tuple):
+            items = [self.fresh(item) for item in value]
+            listed: di.Provider[Any] = di.List(*items) if items else di.Callable(list)
+            return listed if isinstance(value, list) else di.Callable(tuple, listed)
+        return value
 
     def value(self, value: Any, path: str, scope: str | None) -> Any:
         kind = value.__class__

@@ -20,11 +20,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import ClassVar
 
+from providers import CURRENT_SCOPE
+
 _lock = threading.RLock()
 _names = itertools.count()
-CURRENT: list[str | None] = [None]
-"""``CURRENT[0]``: the scope name in force, read by every build (a list, so that readers see
-changes without a function call)."""
+CURRENT = CURRENT_SCOPE
+"""``CURRENT[0]``: the scope name in force (held by the bottom layer, which a node's
+``_scope_`` sets while the node's callable runs)."""
 
 
 class DefaultScope:

@@ -34,6 +34,7 @@ from providers import (
     did_you_mean,
     flag_error,
     join_path,
+    keeps_config,
     key_error,
     lifetime_of,
     no_type_error,
@@ -174,9 +175,23 @@ def locate(problem: RegwireError, source_of: SourceOf) -> RegwireError:
     return problem
 
 
+STRICT_CONFIGS = frozenset({"pipeline", "transforms", "init_cfg"})
+"""Configs whose entries their callable builds as written (a dataset's pipeline through
+``Compose``, a module's ``init_cfg`` through its initializers): checked fully."""
+
+
+def _sure(problem: RegwireError) -> bool:
+    """Inside a config its callable builds itself, what the reader may supply or take (a
+    missing argument, an argument no parameter is near) is no sure mistake; a near miss is."""
+    text = str(problem)
+    if "missing the required argument" in text:
+        return False
+    return "takes no argument" not in text or "did you mean" in text
+
+
 def _kept(target: Any, key: str) -> bool:
     """Whether the build passes ``key``'s config as written (``providers.config_params``)."""
-    return target is not None and key in config_params(target)
+    return target is not None and keeps_config(config_params(target), key)
 
 
 class _Walk:
@@ -223,7 +238,7 @@ class _Walk:
             key_path = join_path(path, key)
             if value.__class__ not in _ATOMS and recursive:
                 if _kept(target, key):
-                    self._check_kept(value, key_path, scope)
+                    self._check_kept(value, key_path, scope, strict=key in STRICT_CONFIGS)
                 else:
                     value = self.value(value, key_path, scope)
             arguments.check(key, value, key_path)
@@ -250,13 +265,14 @@ class _Walk:
             return items if isinstance(value, list) else tuple(items)
         return value
 
-    def _check_kept(self, value: Any, path: str, scope: str | None) -> None:
+    def _check_kept(self, value: Any, path: str, scope: str | None, *, strict: bool) -> None:
         """Check the nodes of a config the callable builds itself, softly: a ``type`` no
         registry here knows, and that is near no name it knows, may be the callable's own
-        (a ``norm_cfg``'s ``BN``); a near one is taken for a typo."""
+        (a ``norm_cfg``'s ``BN``); a near one is taken for a typo. ``strict`` (a pipeline,
+        an ``init_cfg``: each entry built as written) checks their arguments fully."""
         inner = _Walk(self._resolve, soft=True)
         inner.value(value, path, scope)
-        self.problems.extend(inner.problems)
+        self.problems.extend(p for p in inner.problems if strict or _sure(p))
 
     def _target(
         self, cfg: Mapping[Any, Any], scope: str | None, path: str

@@ -10,7 +10,6 @@ from ._compile import (
     NodeInfo,
     ProviderTree,
     Resolver,
-    copy_plain,
     flag_error,
     key_error,
     no_type_error,
@@ -18,7 +17,8 @@ from ._compile import (
     type_error,
     with_defaults,
 )
-from ._config_params import config_params
+from ._config_params import config_params, keeps_config
+from ._copying import copy_config, copy_plain
 from ._errors import (
     PATH,
     BuildError,
@@ -49,14 +49,18 @@ from ._nodes import (
     provider_for,
     replacement_provider,
 )
+from ._scope_state import CURRENT as CURRENT_SCOPE
+from ._scope_state import InScope
 from ._tree import node_at
 
 __all__ = [
+    "CURRENT_SCOPE",
     "LIFETIMES",
     "PATH",
     "RESERVED_KEYS",
     "BuildError",
     "ConfigCompiler",
+    "InScope",
     "Keys",
     "Lifetime",
     "Managed",
@@ -72,12 +76,14 @@ __all__ = [
     "Resolver",
     "check_lifetime",
     "config_params",
+    "copy_config",
     "copy_plain",
     "describe_path",
     "describe_target",
     "did_you_mean",
     "flag_error",
     "join_path",
+    "keeps_config",
     "key_error",
     "lifetime_of",
     "managed",

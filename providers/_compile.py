@@ -24,7 +24,8 @@ from typing import Any, Protocol
 
 from dependency_injector import providers
 
-from ._config_params import config_params
+from ._config_params import config_params, keeps_config
+from ._copying import copy_config
 from ._errors import (
     PATH,
     BuildError,
@@ -35,6 +36,7 @@ from ._errors import (
 )
 from ._lifetimes import Lifetime, Managed, OnceResource, lifetime_of
 from ._nodes import RegisteredCallable, RegisteredFactory
+from ._scope_state import CURRENT, InScope
 
 
 class Keys(StrEnum):
@@ -183,19 +185,16 @@ def node_call(info: NodeInfo, target: Callable[..., Any], partial: bool) -> Call
 
 
 def _bind_partial(info: NodeInfo, target: Callable[..., Any], /, **kwargs: Any) -> Any:
-    """Return a callable that builds the node when given the remaining arguments."""
-    return functools.partial(_invoke, info, target, **kwargs)
+    """Return a callable that builds the node when given the remaining arguments; configs it
+    holds are copied for each call (a class may change the config it is given)."""
+    return functools.partial(_invoke_fresh, info, target, kwargs)
 
 
-def copy_plain(value: Any) -> Any:
-    """Copy the dicts, lists and tuples of a value; leave everything else shared."""
-    if isinstance(value, Mapping):
-        return {key: copy_plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [copy_plain(item) for item in value]
-    if isinstance(value, tuple):
-        return tuple(copy_plain(item) for item in value)
-    return value
+def _invoke_fresh(
+    info: NodeInfo, target: Callable[..., Any], bound: dict[str, Any], /, *args: Any, **more: Any
+) -> Any:
+    fresh = {key: copy_config(value) for key, value in bound.items()}
+    return _invoke(info, target, *args, **fresh, **more)
 
 
 class ConfigCompiler:
@@ -307,11 +306,13 @@ class _Walker:
                 continue
             if recursive and kept is None:
                 kept = config_params(target)
-            if recursive and key not in kept:  # type: ignore[operator]
+            if recursive and not keeps_config(kept, key):  # type: ignore[arg-type]
                 kwargs[key] = self.value(value, f"{path}.{key}" if path else key, scope)
             else:
                 kwargs[key] = self.fresh(value)
         kwargs.update(constants)
+        if _SCOPE in cfg and scope is not None and scope != CURRENT[0]:
+            target = InScope(scope, target)  # in force while it runs: it may build configs
         return self.make_node(info, target, kwargs, partial, lifetime)
 
     def value(self, value: Any, path: str, scope: str | None) -> Any:
@@ -387,7 +388,7 @@ class ProviderTree(_Walker):
 
     def fresh(self, value: Any) -> Any:
         if isinstance(value, Mapping | list | tuple):
-            return providers.Callable(copy_plain, value)
+            return providers.Callable(copy_config, value)
         return value
 
 
@@ -427,7 +428,7 @@ class _Eager(_Walker):
         return items if kind is list else tuple(items)
 
     def fresh(self, value: Any) -> Any:
-        return copy_plain(value)
+        return copy_config(value)
 
 
 def _flag(cfg: Mapping[str, Any], key: Keys, path: str) -> bool:

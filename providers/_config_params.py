@@ -37,40 +37,87 @@ _SEQUENCES = (list, tuple, collections.abc.Sequence, collections.abc.Iterable)
 _NOTHING: frozenset[str] = frozenset()
 
 
+ANY_CFG = "*cfg"
+"""In :func:`config_params`: the callable takes ``**kwargs``, so any key named ``*_cfg`` that
+is not a declared parameter also takes a config (a subclass forwarding to its base)."""
+
+
 def config_params(target: Any) -> frozenset[str]:
     """The names of the arguments of ``target`` (a callable, or a provider of one) that take
-    a config as it is written (see the module docstring); cached per callable."""
-    target = getattr(target, "provides", target)
-    target = getattr(target, "__wrapped__", target)  # a resource's set-up, a decorated one
+    a config as it is written (see the module docstring), with :data:`ANY_CFG` when it takes
+    ``**kwargs``; cached per callable."""
     try:
-        found = _CACHE.get(target)
+        found = _CACHE.get(target)  # the common case: a registered provider seen before
     except TypeError:  # an unhashable callable: worked out each time
-        return _work_out(target)
+        return _work_out(_unwrap(target))
     if found is None:
-        found = _work_out(target)
+        found = _work_out(_unwrap(target))
         with _LOCK:
             _CACHE[target] = found
     return found
 
 
+def keeps_config(kept: frozenset[str], key: str) -> bool:
+    """Whether the argument ``key`` takes its config as written, given :func:`config_params`."""
+    return key in kept or (ANY_CFG in kept and key.endswith("cfg"))
+
+
+def _unwrap(target: Any) -> Any:
+    target = getattr(target, "provides", target)
+    return getattr(target, "__wrapped__", target)  # a resource's set-up, a decorated one
+
+
 def _work_out(target: Any) -> frozenset[str]:
-    function = getattr(target, "__init__") if isinstance(target, type) else target  # noqa: B009
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):
         return _NOTHING
-    try:
-        hints = typing.get_type_hints(function)
-    except Exception:  # an annotation that does not evaluate: read the text instead
-        hints = {}
-    kept = set()
-    for name, parameter in signature.parameters.items():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+    kept: set[str] = set()
+    functions = _initialisers(target) if isinstance(target, type) else [target]
+    forwards = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    for function in functions:  # a class forwarding **kwargs: its bases' parameters too
+        try:
+            parameters = inspect.signature(function).parameters
+        except (TypeError, ValueError):
             continue
-        verdict = _accepts_mapping(hints.get(name, parameter.annotation))
-        if verdict or (verdict is None and name.endswith("cfg")):
-            kept.add(name)
+        for name, parameter in parameters.items():
+            if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+                continue
+            verdict = _accepts_mapping(_hint(function, name, parameter.annotation))
+            if verdict or (verdict is None and name.endswith("cfg")):
+                kept.add(name)
+    if forwards:
+        kept.add(ANY_CFG)
     return frozenset(kept)
+
+
+def _initialisers(cls: type) -> list[Any]:
+    """``cls.__init__``, and while it takes ``**kwargs``, the ``__init__`` of each base."""
+    found = []
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is None or init is object.__init__:
+            continue
+        found.append(init)
+        try:
+            parameters = inspect.signature(init).parameters.values()
+        except (TypeError, ValueError):
+            break
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            break
+    return found
+
+
+def _hint(function: Any, name: str, annotation: Any) -> Any:
+    """One parameter's annotation, evaluated on its own (one that does not evaluate, such as
+    a ``TYPE_CHECKING`` import, leaves its text for the others to be read properly)."""
+    if not isinstance(annotation, str):
+        return annotation
+    namespace = getattr(function, "__globals__", {})
+    try:
+        return eval(annotation, dict(namespace))
+    except Exception:
+        return annotation
 
 
 def _accepts_mapping(hint: Any) -> bool | None:
@@ -97,4 +144,4 @@ def _accepts_mapping(hint: Any) -> bool | None:
 
 def keeps(target: Callable[..., Any], key: str) -> bool:
     """Whether ``target``'s argument ``key`` takes its config as written."""
-    return key in config_params(target)
+    return keeps_config(config_params(target), key)

@@ -354,3 +354,29 @@ def test_an_unquoted_reference_in_a_flow_mapping_gets_a_hint(tmp_path: Path) -> 
     path.write_text("a: {type: Service, connection: ${db}}\n")
     with pytest.raises(ConfigError, match=r'quote a reference: "\$\{name\}"'):
         Config.fromfile(path)
+
+
+class Reader:
+    """Takes configs it reads itself (an OpenMMLab-style ``norm_cfg``)."""
+
+    def __init__(self, norm_cfg=None, loss: dict[str, Any] | None = None) -> None:  # type: ignore[no-untyped-def]
+        self.norm_cfg = norm_cfg
+        self.loss = loss
+
+
+def test_configs_a_component_reads_itself_get_values_and_references(registry: Registry) -> None:
+    registry.register_module(module=Reader, force=True)
+    cfg = {
+        "settings": {"eps": 0.5},
+        "reader": {
+            "type": "Reader",
+            "norm_cfg": {"type": "BN", "requires_grad": False},
+            "loss": {"type": "Focal", "weight": "${settings.eps}"},
+        },
+    }
+    app = ApplicationContainer.from_cfg(cfg, registry, check=False)
+    reader = app.reader()
+    assert reader.norm_cfg == {"type": "BN", "requires_grad": False}  # no markers inside
+    assert reader.loss == {"type": "Focal", "weight": 0.5}
+    app.config.settings.eps.override(0.25)
+    assert ApplicationContainer.from_cfg(cfg, registry).reader().loss["weight"] == 0.5

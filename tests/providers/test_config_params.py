@@ -95,3 +95,80 @@ def test_check_is_soft_inside_configs_but_catches_typos(models: Registry) -> Non
 def test_recursive_false_still_keeps_everything(models: Registry) -> None:
     head = models.build({"type": "Head", "neck": {"type": "Norm"}, "_recursive_": False})
     assert head.neck == {"type": "Norm"}
+
+
+class BaseHead:
+    def __init__(self, loss_decode: dict[str, Any] | None = None, norm_cfg=None) -> None:  # type: ignore[no-untyped-def]
+        self.loss_decode = loss_decode
+        self.norm_cfg = norm_cfg
+
+
+class ForwardingHead(BaseHead):
+    """mmseg's FCNHead: its own arguments, the rest forwarded to the base."""
+
+    def __init__(self, num_convs: int = 2, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.num_convs = num_convs
+
+
+def test_a_subclass_forwarding_kwargs_keeps_its_bases_configs(models: Registry) -> None:
+    models.register_module(module=ForwardingHead)
+    head = models.build(
+        {
+            "type": "ForwardingHead",
+            "loss_decode": {"type": "CrossEntropyLoss"},
+            "norm_cfg": {"type": "SyncBN", "requires_grad": True},
+        }
+    )
+    assert head.loss_decode == {"type": "CrossEntropyLoss"}
+    assert head.norm_cfg == {"type": "SyncBN", "requires_grad": True}
+
+
+def test_a_config_dict_stays_one() -> None:
+    from container import ConfigDict
+
+    registry = Registry("model", scope="config-params-cd")
+    registry.register_module(module=Head)
+    built = registry.build(
+        ConfigDict({"type": "Head", "test_cfg": ConfigDict({"max_per_img": 100})})
+    )
+    assert built.test_cfg.max_per_img == 100  # read as an attribute, as mmdet's heads do
+
+
+def test_a_node_scope_is_in_force_while_its_callable_builds_its_configs() -> None:
+    library = Registry("model", scope="config-params-lib")
+    package = Registry("model", parent=library, scope="config-params-pkg")
+
+    @package.register_module()
+    class MyBackbone:
+        pass
+
+    @library.register_module()
+    class Detector:
+        def __init__(self, backbone: dict[str, Any]) -> None:
+            self.backbone = library.build(backbone)  # as OpenMMLab's detectors do
+
+    built = library.build(
+        {"type": "Detector", "_scope_": "config-params-pkg", "backbone": {"type": "MyBackbone"}}
+    )
+    assert isinstance(built.backbone, MyBackbone)
+
+
+def test_a_reader_supplied_argument_is_no_false_alarm() -> None:
+    registry = Registry("model", scope="config-params-bn")
+    registry.register_module(name="BN", module=Norm)  # built by a reader that adds arguments
+    registry.register_module(module=Head)
+    cfg = {"type": "Head", "norm_cfg": {"type": "BN", "requires_grad": True}}
+    assert registry.validate(cfg) == []
+
+
+def test_a_partial_node_copies_its_configs_for_each_call() -> None:
+    registry = Registry("model", scope="config-params-partial")
+
+    @registry.register_module()
+    def pop_type(loss_cfg: dict[str, Any], scale: int = 1) -> str:
+        return str(loss_cfg.pop("type")) * scale
+
+    made = registry.build({"type": "pop_type", "loss_cfg": {"type": "L"}, "_partial_": True})
+    assert made() == "L"
+    assert made(scale=2) == "LL"  # the first call's pop did not reach the second
