@@ -29,6 +29,7 @@ from dependency_injector import containers, errors
 from dependency_injector import providers as di
 
 from ._errors import RegistryError, did_you_mean
+from ._scope import find_scope
 
 _NOT_GIVEN: Any = object()
 
@@ -332,8 +333,11 @@ class RegistryContainer(containers.DynamicContainer):
     def _lookup(self, key: str) -> tuple[di.Provider[Any], Callable[..., Any]] | None:
         raise NotImplementedError
 
-    def _unknown(self, key: str, config_path: str) -> RegistryError:
+    def _unknown(self, key: str, config_path: str, scope: str | None = None) -> RegistryError:
         visible = {name for registry in _ancestors(self) for name in registry._modules}
+        scoped: Any = find_scope(self, scope) if scope is not None else None
+        if scoped is not None:  # the scope in force: its names are the likely ones
+            visible |= {name for registry in _ancestors(scoped) for name in registry._modules}
         hint = did_you_mean(key.rsplit(".", 1)[-1], visible)
         if not hint and "." in key and not self._allow_import:
             hint = (

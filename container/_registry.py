@@ -343,7 +343,7 @@ class Registry(RegistryBuilding, RegistryContainer):
         if found is None:
             found = self._lookup(type_name)
         if found is None:
-            raise self._unknown(type_name, join_path(node_path, "type"))
+            raise self._unknown(type_name, join_path(node_path, "type"), scope)
         return found[0]
 
     def __repr__(self) -> str:

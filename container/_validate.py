@@ -270,7 +270,7 @@ class _Walk:
         registry here knows, and that is near no name it knows, may be the callable's own
         (a ``norm_cfg``'s ``BN``); a near one is taken for a typo. ``strict`` (a pipeline,
         an ``init_cfg``: each entry built as written) checks their arguments fully."""
-        inner = _Walk(self._resolve, soft=True)
+        inner = _Walk(self._resolve, soft=not strict)
         inner.value(value, path, scope)
         self.problems.extend(p for p in inner.problems if strict or _sure(p))
 

@@ -50,7 +50,11 @@ class DatasetRegistry(Registry):
                 return TRANSFORMS.resolve_type(type_name, scope, node_path)
             except RegistryError:
                 pass
-            hint = did_you_mean(type_name.rsplit(".", 1)[-1], [*self, *TRANSFORMS])
+            names = [*self, *TRANSFORMS]
+            if scope is not None:  # the scope in force: its transforms are the likely ones
+                with TRANSFORMS.switch_scope_and_registry(scope) as scoped:
+                    names += list(scoped)
+            hint = did_you_mean(type_name.rsplit(".", 1)[-1], names)
             raise RegistryError(
                 f"{type_name!r} is neither a dataset (registry 'dataset') nor a transform "
                 f"(registry 'transform'){hint}",

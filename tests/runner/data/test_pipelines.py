@@ -287,3 +287,13 @@ def test_a_base_dataset_trains_with_the_runner(tmp_path: Path, registered: None)
     assert isinstance(runner.train_dataloader.dataset, Glyphs)
     assert after >= 90.0
     assert after > before
+
+
+def test_a_typo_of_a_package_transform_is_found_under_its_default_scope(ann: Path) -> None:
+    package = Registry("transform", parent=TRANSFORMS, scope="datatestpkg-typo")
+    package.register_module(name="PackageAddOne", module=Tag)
+    cfg = {"type": "BaseDataset", "ann_file": str(ann), "pipeline": [{"type": "PackageAddOen"}]}
+    with DefaultScope.overwrite_default_scope("datatestpkg-typo"):
+        (problem,) = DATASETS.validate(cfg)
+    assert problem.config_path == "pipeline.0.type"
+    assert "did you mean 'PackageAddOne'" in str(problem)
