@@ -37,9 +37,9 @@ def _statistic(history: deque[float], method: str, window: int) -> float | None:
     if not history:
         return None
     if method == "current":
-        return history[-1]
+        return float(history[-1])
     size = len(history)
-    values = itertools.islice(history, max(size - window, 0), None)
+    values = map(float, itertools.islice(history, max(size - window, 0), None))  # tensors too
     if method == "mean":
         return sum(values) / min(window, size)
     return max(values) if method == "max" else min(values)

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 import attrs
+import torch
 
 
 class ScalarHistory:
@@ -32,12 +33,12 @@ class ScalarHistory:
         """
         if not self._values:
             raise ValueError("no value recorded yet")
-        return self._values[-1]
+        return float(self._values[-1])
 
     def _last(self, window_size: int | None) -> Iterator[float]:
         size = len(self._values)
         start = size - window_size if window_size and window_size < size else 0
-        return itertools.islice(self._values, start, None)
+        return map(float, itertools.islice(self._values, start, None))
 
     def mean(self, window_size: int | None = None) -> float:
         """The mean of the newest ``window_size`` values (all kept ones when None)."""
@@ -55,7 +56,7 @@ class ScalarHistory:
     @property
     def data(self) -> tuple[float, ...]:
         """The kept values, oldest first."""
-        return tuple(self._values)
+        return tuple(map(float, self._values))
 
     def __len__(self) -> int:
         return len(self._values)
@@ -114,9 +115,14 @@ class MessageHub:
     # -- scalars ----------------------------------------------------------------------
 
     def update_scalar(self, key: str, value: Any, count: int = 1, resumed: bool = True) -> None:
-        """Record a value of ``key`` (``train/loss``, ``val/accuracy/top1``); a one-element
-        tensor or array counts as its number. ``count`` is MMEngine's weight, not kept here."""
-        self.history(key).append(float(value))
+        """Record a value of ``key`` (``train/loss``, ``val/accuracy/top1``). A one-element
+        tensor is kept as it is (detached) and read as a number when the value is read, so
+        recording a loss every iteration waits for no device. ``count`` is MMEngine's weight,
+        not kept here."""
+        if isinstance(value, torch.Tensor):
+            self.history(key).append(value.detach())  # type: ignore[arg-type]
+        else:
+            self.history(key).append(float(value))
 
     def update_scalars(
         self, values: Mapping[str, Any], prefix: str = "", resumed: bool = True
@@ -159,7 +165,7 @@ class MessageHub:
     def latest(self, key: str, default: float | None = None) -> float | None:
         """The newest value of ``key``, or ``default``."""
         history = self._scalars.get(key)
-        return history[-1] if history else default
+        return float(history[-1]) if history else default
 
     def mean(self, key: str, last: int | None = None) -> float | None:
         """The mean of the newest ``last`` values of ``key`` (all kept ones when None)."""
@@ -168,8 +174,8 @@ class MessageHub:
             return None
         size = len(history)
         if last and last < size:  # the newest ``last`` values, oldest first, without a copy
-            return sum(itertools.islice(history, size - last, None)) / last
-        return sum(history) / size
+            return float(sum(itertools.islice(history, size - last, None))) / last
+        return float(sum(history)) / size
 
     def keys(self) -> list[str]:
         return list(self._scalars)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import torch
+
 from .._registries import HOOKS
-from ..engine import DataBatch, Hook, Priority, RunnerView, scalars
+from ..engine import DataBatch, Hook, Priority, RunnerView
 
 
 @HOOKS.register_module()
@@ -55,7 +57,11 @@ class RuntimeInfoHook(Hook):
     def after_train_iter(
         self, runner: RunnerView, batch_idx: int, data_batch: DataBatch = None, outputs: Any = None
     ) -> None:
-        runner.message_hub.update_scalars(scalars(outputs), prefix="train/")
+        if isinstance(outputs, Mapping):  # tensors as they are: read when logged, no sync
+            hub = runner.message_hub
+            for name, value in outputs.items():
+                if _is_scalar(value):
+                    hub.update_scalar(f"train/{name}", value)
 
     def after_val_epoch(
         self, runner: RunnerView, metrics: Mapping[str, float] | None = None
@@ -66,3 +72,10 @@ class RuntimeInfoHook(Hook):
         self, runner: RunnerView, metrics: Mapping[str, float] | None = None
     ) -> None:
         runner.message_hub.update_scalars(dict(metrics or {}), prefix="test/")
+
+
+def _is_scalar(value: Any) -> bool:
+    """A number or a one-element tensor (what the hub keeps), not a bool."""
+    if isinstance(value, torch.Tensor):
+        return value.numel() == 1
+    return isinstance(value, int | float) and not isinstance(value, bool)

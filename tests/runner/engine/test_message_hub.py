@@ -53,3 +53,24 @@ def test_print_log_goes_where_mmengine_sends_it(
     assert [record.getMessage() for record in caplog.records] == ["a warning", "by name"]
     with pytest.raises(TypeError, match="logger must be"):
         print_log("x", logger=3)  # type: ignore[arg-type]
+
+
+def test_a_loss_is_kept_as_a_tensor_and_read_as_a_number() -> None:
+    """Recording the loss every iteration must not wait for the device (``.item()`` would):
+    the hub keeps the detached tensor and reads it when a value is asked for."""
+    from runner import RuntimeInfoHook
+
+    hub = MessageHub()
+
+    class Run:
+        message_hub = hub
+
+    loss = torch.tensor(2.5, requires_grad=True) * 1
+    RuntimeInfoHook().after_train_iter(Run(), 0, None, {"loss": loss, "flag": True})  # type: ignore[arg-type]
+    kept = hub.history("train/loss")[-1]
+    assert isinstance(kept, torch.Tensor)
+    assert not kept.requires_grad  # detached: no graph is kept alive
+    assert hub.get_scalar("train/loss").current() == 2.5
+    assert hub.latest("train/loss") == 2.5
+    assert hub.mean("train/loss") == 2.5
+    assert "train/flag" not in hub.log_scalars  # a bool is no scalar
