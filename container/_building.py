@@ -9,6 +9,7 @@ default scope (:mod:`container._default_scope`) is the scope names are resolved 
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
@@ -179,18 +180,23 @@ def _for_build_func(build_func: BuildFunc, kwargs: dict[str, Any]) -> dict[str, 
     (``MODELS.build(cfg, model=m)`` means ``default_args={'model': m}``)."""
     if not kwargs or (len(kwargs) == 1 and "default_args" in kwargs):
         return kwargs
+    named = _packs_defaults(build_func)
+    if named is None or set(kwargs) <= named:
+        return kwargs
+    return {"default_args": kwargs}
+
+
+@functools.lru_cache(maxsize=64)
+def _packs_defaults(build_func: BuildFunc) -> frozenset[str] | None:
+    """The parameter names of a build function that takes ``default_args`` and no
+    ``**kwargs`` (looked up once per function), or None."""
     try:
         parameters = inspect.signature(build_func).parameters
     except (TypeError, ValueError):
-        return kwargs
-    if (
-        any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-        or "default_args" not in parameters
-    ):
-        return kwargs
-    if set(kwargs) <= set(parameters):
-        return kwargs
-    return {"default_args": kwargs}
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        return None
+    return frozenset(parameters) if "default_args" in parameters else None
 
 
 def mmengine_defaults(default_args: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from dependency_injector import containers, errors
 from dependency_injector import providers as di
 
 from ._errors import RegistryError, did_you_mean
-from ._scope import find_scope
+from ._scope import ancestors, find_scope
 
 _NOT_GIVEN: Any = object()
 
@@ -275,7 +275,7 @@ class RegistryContainer(containers.DynamicContainer):
     def _unknown_names(self, names: list[str]) -> RegistryError:
         if len(names) == 1:
             return self._unknown(names[0], "")
-        visible = {name for registry in _ancestors(self) for name in registry._providers}
+        visible = {name for registry in ancestors(self._as_node()) for name in registry._providers}
 
         def one(name: str) -> str:
             hint = did_you_mean(name, visible).removeprefix("; ")
@@ -334,10 +334,10 @@ class RegistryContainer(containers.DynamicContainer):
         raise NotImplementedError
 
     def _unknown(self, key: str, config_path: str, scope: str | None = None) -> RegistryError:
-        visible = {name for registry in _ancestors(self) for name in registry._modules}
+        visible = {name for registry in ancestors(self._as_node()) for name in registry._modules}
         scoped: Any = find_scope(self, scope) if scope is not None else None
         if scoped is not None:  # the scope in force: its names are the likely ones
-            visible |= {name for registry in _ancestors(scoped) for name in registry._modules}
+            visible |= {name for registry in ancestors(scoped) for name in registry._modules}
         hint = did_you_mean(key.rsplit(".", 1)[-1], visible)
         if not hint and "." in key and not self._allow_import:
             hint = (
@@ -349,6 +349,10 @@ class RegistryContainer(containers.DynamicContainer):
             config_path=config_path or None,
         )
 
+    def _as_node(self) -> Any:
+        """This registry, as the scope walks take it (its parent, scope and children)."""
+        return self
+
     def _describe(self) -> str:
         return f"registry {self._name!r} (scope {self._scope!r})"
 
@@ -357,12 +361,6 @@ class RegistryContainer(containers.DynamicContainer):
 
     def _unregister(self, name: str) -> None:
         raise NotImplementedError
-
-
-def _ancestors(registry: Any) -> Iterator[Any]:
-    while registry is not None:
-        yield registry
-        registry = registry.parent
 
 
 def _remove_overriding(provider: di.Provider[Any], overriding: di.Provider[Any]) -> None:

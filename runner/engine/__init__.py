@@ -33,7 +33,15 @@ from ._convert import convert_checkpoint
 from ._dispatch import UNSET, DispatchTable, HookError, HookImpl, Stage, call_stage
 from ._hook import STAGES, DataBatch, Hook, Priority, get_priority, hook_names
 from ._log_processor import LogProcessor
-from ._logging import LOGGER_NAME, console_handler, current_logger, dump_config, print_log, scalars
+from ._logging import (
+    LOGGER_NAME,
+    console_handler,
+    current_logger,
+    dump_config,
+    is_scalar,
+    print_log,
+    scalars,
+)
 from ._loops import (
     EpochBasedTrainLoop,
     EvalContext,
@@ -101,6 +109,7 @@ __all__ = [
     "find_latest_checkpoint",
     "get_priority",
     "hook_names",
+    "is_scalar",
     "load_checkpoint",
     "newest_good_checkpoint",
     "print_log",

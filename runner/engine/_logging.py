@@ -165,13 +165,13 @@ def scalars(values: object) -> dict[str, float]:
 
     Bools are not numbers here; anything that is not a mapping gives ``{}``.
     """
-    found: dict[str, float] = {}
     if not isinstance(values, Mapping):
-        return found
-    for name, value in values.items():
-        if isinstance(value, torch.Tensor):
-            if value.numel() == 1:
-                found[name] = float(value.item())
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            found[name] = float(value)
-    return found
+        return {}
+    return {name: float(value) for name, value in values.items() if is_scalar(value)}
+
+
+def is_scalar(value: object) -> bool:
+    """A number or a one-element tensor (what the message hub keeps), not a bool."""
+    if isinstance(value, torch.Tensor):
+        return value.numel() == 1
+    return isinstance(value, int | float) and not isinstance(value, bool)

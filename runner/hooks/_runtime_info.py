@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import torch
-
 from .._registries import HOOKS
-from ..engine import DataBatch, Hook, Priority, RunnerView
+from ..engine import DataBatch, Hook, Priority, RunnerView, is_scalar
 
 
 @HOOKS.register_module()
@@ -60,7 +58,7 @@ class RuntimeInfoHook(Hook):
         if isinstance(outputs, Mapping):  # tensors as they are: read when logged, no sync
             hub = runner.message_hub
             for name, value in outputs.items():
-                if _is_scalar(value):
+                if is_scalar(value):
                     hub.update_scalar(f"train/{name}", value)
 
     def after_val_epoch(
@@ -72,10 +70,3 @@ class RuntimeInfoHook(Hook):
         self, runner: RunnerView, metrics: Mapping[str, float] | None = None
     ) -> None:
         runner.message_hub.update_scalars(dict(metrics or {}), prefix="test/")
-
-
-def _is_scalar(value: Any) -> bool:
-    """A number or a one-element tensor (what the hub keeps), not a bool."""
-    if isinstance(value, torch.Tensor):
-        return value.numel() == 1
-    return isinstance(value, int | float) and not isinstance(value, bool)
